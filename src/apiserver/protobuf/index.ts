@@ -1,0 +1,1 @@
+export { decodeProtobufObject } from './decode.js';
