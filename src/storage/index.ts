@@ -1,0 +1,2 @@
+/** The storage interface only; concrete backends are chosen by src/cmd (see README.md). */
+export * from './storage.js';
