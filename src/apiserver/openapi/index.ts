@@ -1,31 +1,15 @@
 /**
  * OpenAPI v3 served at /openapi/v3 (index) and /openapi/v3/<gv path> (documents), plus the
- * unknown-field check behind `fieldValidation=Strict|Warn`.
+ * unknown-field check behind `fieldValidation=Strict|Warn`. All derived from schema-table.ts.
+ *
+ * Request path (apiserver):
+ *   GET /openapi/v3            → 200 openApiV3Index()
+ *   GET /openapi/v3/apis/apps/v1?hash=H → 200 openApiV3Document('apis/apps/v1') (404 when undefined);
+ *       kube-apiserver answers with `Cache-Control: public, immutable` when the hash matches.
+ *   POST/PUT/PATCH with fieldValidation=Strict: fields = unknownFields(info, body);
+ *       fields.length → throw strictDecodingError(info, fields);
+ *   fieldValidation=Warn (kubectl's default is Strict): unknownFieldWarnings(fields) as Warning headers.
  */
-import type { ResourceInfo } from '../../api/resources.js';
-
-export interface OpenApiV3Index {
-  paths: Record<string, { serverRelativeURL: string }>;
-}
-
-/** Placeholder until the documents land. */
-export function openApiV3Index(): OpenApiV3Index {
-  return { paths: {} };
-}
-
-/** `groupVersionPath` as in the index keys: `api/v1`, `apis/apps/v1`. undefined → 404. */
-export function openApiV3Document(_groupVersionPath: string): object | undefined {
-  return undefined;
-}
-
-/** Paths (`.spec.foo`) of fields the kind's schema does not know; [] when all are known. */
-export function unknownFields(_info: ResourceInfo, _obj: unknown): string[] {
-  return [];
-}
-
-/**
- * The 400 kube-apiserver answers for `fieldValidation=Strict` (fields as unknownFields returns
- * them, e.g. `spec.foo`): `Deployment in version "v1" cannot be handled as a Deployment:
- * strict decoding error: unknown field "spec.foo"`.
- */
-export { strictDecodingError, unknownFieldWarnings } from './field-validation.js';
+export { openApiV3Index, openApiV3Document, openApiV3Hash, groupVersionPath, type OpenApiV3Index } from './documents.js';
+export { unknownFields, unknownFieldsOfKind, strictDecodingError, unknownFieldWarnings } from './field-validation.js';
+export { DEFINITIONS, definitionNameFor, fieldOf, type Definition, type FieldSpec, type FieldType } from './schema-table.js';
