@@ -39,7 +39,7 @@ export interface WatchCallbacks<T extends KubeObject> {
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 export interface WriteOptions {
-  subresource?: 'status' | 'scale' | 'binding';
+  subresource?: 'status' | 'scale' | 'binding' | 'finalize';
   fieldManager?: string;
   dryRun?: boolean;
 }

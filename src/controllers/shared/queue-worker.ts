@@ -1,0 +1,77 @@
+/**
+ * The loop every controller runs: handlers enqueue keys, N workers take keys and call
+ * `sync(key)`; an error re-queues the key with per-item back-off, success forgets it. Workers
+ * start only after every informer the controller reads has synced.
+ */
+import { isConflict, isNotFound } from '../../api/status-error.js';
+import { RateLimitingQueue } from '../../client/workqueue/rate-limiting-queue.js';
+import type { Informer } from '../../client/types.js';
+import type { KubeObject } from '../../api/meta.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { silentLogger, type Logger } from '../../util/logger.js';
+
+export interface QueueWorkerOptions {
+  name: string;
+  sync(key: string): Promise<void>;
+  /** Informers that must have synced before the first sync. */
+  informers: Informer<KubeObject>[] | Informer<never>[];
+  workers?: number;
+  clock?: Clock;
+  logger?: Logger;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export class QueueWorker {
+  readonly queue: RateLimitingQueue<string>;
+  private running: Promise<void>[] = [];
+  private readonly log: Logger;
+  /** Completed syncs and failed ones (tests and metrics). */
+  syncs = 0;
+  failures = 0;
+
+  constructor(private readonly opts: QueueWorkerOptions) {
+    this.queue = new RateLimitingQueue<string>({ clock: opts.clock ?? systemClock, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs ?? 60_000 });
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  enqueueAfter(key: string, delayMs: number): void {
+    this.queue.addAfter(key, delayMs);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all((this.opts.informers as Informer<KubeObject>[]).map((i) => i.whenSynced()));
+    if (this.queue.isShuttingDown()) return;
+    const n = this.opts.workers ?? 2;
+    for (let i = 0; i < n; i++) this.running.push(this.work());
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await Promise.all(this.running);
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.opts.sync(key);
+        this.queue.forget(key);
+        this.syncs++;
+      } catch (err) {
+        this.failures++;
+        // Conflicts and vanished objects are normal races: retry quietly.
+        if (isConflict(err) || isNotFound(err)) this.log.debug({ key, err: String(err) }, `${this.opts.name}: retrying`);
+        else this.log.warn({ key, err: String(err) }, `${this.opts.name}: sync failed, retrying`);
+        if (!this.queue.isShuttingDown()) this.queue.addRateLimited(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+}
