@@ -1,0 +1,346 @@
+/**
+ * The process runtime: a container is a process group started detached (its own session),
+ * through a small /bin/sh wrapper that, before the command runs,
+ *   - writes itself into the container's cgroups (so limits apply from the first byte),
+ *   - sets the pod hostname (inside the UTS namespace `unshare --uts` made for it),
+ *   - points stdout+stderr at the log FIFO, changes to workingDir,
+ * then runs the command as its child and writes the exit code to a file when it ends. The
+ * wrapper stays as the group leader (the "shim"): it traps SIGTERM & co. with a no-op so a
+ * signal to the group reaches the command and the wrapper still records how it ended, which
+ * keeps exit codes known even for processes a restarted agent adopted (they are no longer its
+ * children). Full argv in netns mode:
+ *   ip netns exec <pod-netns> unshare --uts sh -c WRAPPER skiff-shim ARGS... -- command args...
+ * `ip netns exec` neither forks nor leaves a process behind (verified: same pid), and it
+ * bind-mounts /etc/netns/<ns>/{resolv.conf,hosts} in a private mount namespace: the pod's
+ * resolver. The pid returned is the wrapper's = the process group id = containerID.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsc, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Exec } from '../../util/exec.js';
+import type { CgroupLimits, CgroupManager } from './cgroups.js';
+import { LogPump } from './container-log.js';
+import { procStartTicks, processAlive } from './proc.js';
+
+export const WRAPPER = [
+  'cg=$1; hn=$2; out=$3; ef=$4; wd=$5; shift 5',
+  'exec 1<>"$out" 2>&1 </dev/null',
+  'if [ -n "$cg" ]; then IFS=:; for f in $cg; do echo $$ > "$f" || exit 126; done; unset IFS; fi',
+  'if [ -n "$hn" ]; then hostname "$hn" || exit 126; fi',
+  'if [ -n "$wd" ]; then cd "$wd" || exit 126; fi',
+  'trap : TERM INT HUP QUIT USR1 USR2',
+  '"$@" &',
+  'c=$!',
+  'while :; do wait $c; rc=$?; kill -0 $c 2>/dev/null || break; done',
+  'echo $rc > "$ef"',
+  'exit $rc',
+].join('\n');
+
+export interface ContainerStartSpec {
+  podUID: string;
+  container: string;
+  /** Instance number (= restartCount at start): names the log file. */
+  instance: number;
+  argv: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  /** Prefix entering the pod's network namespace (`ip netns exec NS`), [] for none. */
+  enter: string[];
+  /** Set this hostname in a new UTS namespace (pods with their own network); undefined = leave. */
+  hostname?: string;
+  limits: CgroupLimits;
+}
+
+/** What is persisted so that a restarted agent can adopt the process. */
+export interface ContainerProcessRecord {
+  pid: number;
+  startTicks?: number;
+  startedAtMs: number;
+  instance: number;
+  logPath: string;
+  fifoPath: string;
+  exitFile: string;
+  oomBaseline: number;
+}
+
+export interface ContainerExit {
+  exitCode: number;
+  /** Signal number when the wrapper itself was killed (e.g. 9). */
+  signal?: number;
+  reason: 'Completed' | 'Error' | 'OOMKilled';
+  finishedAtMs: number;
+}
+
+export class StartError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'ContainerCannotRun' | 'RunContainerError',
+  ) {
+    super(message);
+    this.name = 'StartError';
+  }
+}
+
+export interface RuntimeOptions {
+  dataDir: string;
+  exec: Exec;
+  cgroups?: CgroupManager;
+  /** How often adopted (non-child) processes are checked for liveness. */
+  adoptPollMs?: number;
+  now?: () => number;
+}
+
+interface Running {
+  record: ContainerProcessRecord;
+  podUID: string;
+  container: string;
+  child?: ChildProcess;
+  pump: LogPump;
+  exited: Promise<ContainerExit>;
+  poll?: NodeJS.Timeout;
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGUSR1: 10, SIGUSR2: 12 };
+
+export class ProcessRuntime {
+  private readonly running = new Map<string, Running>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: RuntimeOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private key(podUID: string, container: string): string {
+    return `${podUID}/${container}`;
+  }
+
+  podDir(podUID: string): string {
+    return join(this.opts.dataDir, 'pods', podUID);
+  }
+
+  logDir(podUID: string, container: string): string {
+    return join(this.podDir(podUID), 'logs', container);
+  }
+
+  /** Path of instance N's log (exists or not). */
+  logPath(podUID: string, container: string, instance: number): string {
+    return join(this.logDir(podUID, container), `${instance}.log`);
+  }
+
+  /** Instances that have a log file, ascending. */
+  logInstances(podUID: string, container: string): number[] {
+    try {
+      return readdirSync(this.logDir(podUID, container))
+        .filter((f) => /^\d+\.log$/.test(f))
+        .map((f) => Number(f.slice(0, -4)))
+        .sort((a, b) => a - b);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Fails fast (no process) when the command cannot be found or executed. */
+  private checkCommand(spec: ContainerStartSpec): void {
+    const cmd = spec.argv[0];
+    if (!cmd) throw new StartError('no command specified', 'ContainerCannotRun');
+    if (spec.workingDir) {
+      try {
+        if (!statSync(spec.workingDir).isDirectory()) throw new Error();
+      } catch {
+        throw new StartError(`chdir to cwd ("${spec.workingDir}") set in config.json failed: no such file or directory`, 'RunContainerError');
+      }
+    }
+    const candidates = cmd.includes('/')
+      ? [isAbsolute(cmd) ? cmd : join(spec.workingDir ?? process.cwd(), cmd)]
+      : (spec.env.PATH ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').map((d) => join(d || '.', cmd));
+    for (const c of candidates) {
+      try {
+        if (!statSync(c).isFile()) continue;
+        accessSync(c, fsc.X_OK);
+        return;
+      } catch {
+        /* next */
+      }
+    }
+    throw new StartError(
+      `failed to create containerd task: exec: "${cmd}": ${cmd.includes('/') ? 'stat ' + cmd + ': no such file or directory' : 'executable file not found in $PATH'}`,
+      'ContainerCannotRun',
+    );
+  }
+
+  async start(spec: ContainerStartSpec): Promise<ContainerProcessRecord> {
+    this.checkCommand(spec);
+    const key = this.key(spec.podUID, spec.container);
+    if (this.running.has(key)) throw new Error(`container ${key} is already running`);
+    const runDir = join(this.podDir(spec.podUID), 'run');
+    const logDir = this.logDir(spec.podUID, spec.container);
+    mkdirSync(runDir, { recursive: true });
+    mkdirSync(logDir, { recursive: true });
+    const fifoPath = join(runDir, `${spec.container}.${spec.instance}.fifo`);
+    const exitFile = join(runDir, `${spec.container}.${spec.instance}.exit`);
+    const logPath = this.logPath(spec.podUID, spec.container, spec.instance);
+    rmSync(fifoPath, { force: true });
+    rmSync(exitFile, { force: true });
+    rmSync(logPath, { force: true });
+    this.pruneLogs(spec.podUID, spec.container, spec.instance);
+    await this.opts.exec('mkfifo', ['-m', '0600', fifoPath]);
+    const pump = new LogPump(fifoPath, logPath, this.now);
+    pump.start();
+
+    let cgroupFiles: string[] = [];
+    let oomBaseline = 0;
+    if (this.opts.cgroups) {
+      const cg = this.opts.cgroups.create(spec.podUID, spec.container, spec.limits);
+      cgroupFiles = cg.procsFiles;
+      oomBaseline = this.opts.cgroups.oomKills(spec.podUID, spec.container);
+    }
+    const shim = ['sh', '-c', WRAPPER, 'skiff-shim', cgroupFiles.join(':'), spec.hostname ?? '', fifoPath, exitFile, spec.workingDir ?? '', ...spec.argv];
+    const argv = [...spec.enter, ...(spec.hostname !== undefined ? ['unshare', '--uts'] : []), ...shim];
+    const startedAtMs = this.now();
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env: spec.env });
+    child.unref();
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('spawn', () => resolve(child.pid!));
+      child.once('error', (e) => reject(new StartError(`failed to start: ${e.message}`, 'RunContainerError')));
+    }).catch(async (e: Error) => {
+      await pump.finish();
+      throw e;
+    });
+    const record: ContainerProcessRecord = { pid, startTicks: procStartTicks(pid), startedAtMs, instance: spec.instance, logPath, fifoPath, exitFile, oomBaseline };
+    const exited = new Promise<ContainerExit>((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve(this.finish(spec.podUID, spec.container, record, code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : 1), signal ? SIGNALS[signal] : undefined));
+      });
+    });
+    this.running.set(key, { record, podUID: spec.podUID, container: spec.container, child, pump, exited });
+    return record;
+  }
+
+  private async finish(podUID: string, container: string, record: ContainerProcessRecord, wrapperCode: number, signal?: number): Promise<ContainerExit> {
+    const r = this.running.get(this.key(podUID, container));
+    let exitCode = wrapperCode;
+    try {
+      exitCode = Number(readFileSync(record.exitFile, 'utf8').trim());
+    } catch {
+      /* the wrapper died before writing it (SIGKILL to the group): keep its own status */
+    }
+    const finishedAtMs = this.now();
+    let reason: ContainerExit['reason'] = exitCode === 0 ? 'Completed' : 'Error';
+    if (this.opts.cgroups && exitCode === 137 && this.opts.cgroups.oomKills(podUID, container) > record.oomBaseline) reason = 'OOMKilled';
+    // Processes that left the group but stayed in the cgroup go with their container.
+    if (this.opts.cgroups) for (const pid of this.opts.cgroups.pids(podUID, container)) killQuiet(pid, 'SIGKILL');
+    await r?.pump.finish();
+    if (r?.poll) clearInterval(r.poll);
+    this.running.delete(this.key(podUID, container));
+    rmSync(record.fifoPath, { force: true });
+    rmSync(record.exitFile, { force: true });
+    return { exitCode, signal, reason, finishedAtMs };
+  }
+
+  /**
+   * Re-attaches to a container started by an earlier agent. Returns false when the process is
+   * gone (the caller then treats the container as exited; `lastExit` tells how if known).
+   */
+  adopt(podUID: string, container: string, record: ContainerProcessRecord): boolean {
+    if (!processAlive(record.pid, record.startTicks)) return false;
+    const key = this.key(podUID, container);
+    if (this.running.has(key)) return true;
+    const pump = new LogPump(record.fifoPath, record.logPath, this.now);
+    try {
+      pump.start();
+    } catch {
+      /* FIFO gone: logs are lost from here on, the process is still adopted */
+    }
+    let resolveExit!: (e: ContainerExit) => void;
+    const exited = new Promise<ContainerExit>((r) => (resolveExit = r));
+    const running: Running = { record, podUID, container, pump, exited };
+    running.poll = setInterval(() => {
+      if (processAlive(record.pid, record.startTicks)) return;
+      clearInterval(running.poll);
+      // No exit file = killed with the group before it could write one: report SIGKILL.
+      void this.finish(podUID, container, record, 137, 9).then(resolveExit);
+    }, this.opts.adoptPollMs ?? 500);
+    running.poll.unref();
+    this.running.set(key, running);
+    return true;
+  }
+
+  /** The exit code an adopted-but-dead container left behind, if its wrapper wrote one. */
+  readExitFile(record: ContainerProcessRecord): number | undefined {
+    try {
+      return Number(readFileSync(record.exitFile, 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+  }
+
+  isRunning(podUID: string, container: string): boolean {
+    return this.running.has(this.key(podUID, container));
+  }
+
+  record(podUID: string, container: string): ContainerProcessRecord | undefined {
+    return this.running.get(this.key(podUID, container))?.record;
+  }
+
+  /** Resolves when the container's process ends (immediately-settled if not running). */
+  waitExit(podUID: string, container: string): Promise<ContainerExit> | undefined {
+    return this.running.get(this.key(podUID, container))?.exited;
+  }
+
+  signal(podUID: string, container: string, sig: NodeJS.Signals): void {
+    const r = this.running.get(this.key(podUID, container));
+    if (r) killQuiet(-r.record.pid, sig);
+  }
+
+  /**
+   * SIGTERM to the whole group, SIGKILL after `graceMs`. Resolves with how it ended, or
+   * undefined if it was not running.
+   */
+  async stop(podUID: string, container: string, graceMs: number): Promise<ContainerExit | undefined> {
+    const r = this.running.get(this.key(podUID, container));
+    if (!r) return undefined;
+    killQuiet(-r.record.pid, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        killQuiet(-r.record.pid, 'SIGKILL');
+        if (this.opts.cgroups) for (const pid of this.opts.cgroups.pids(podUID, container)) killQuiet(pid, 'SIGKILL');
+        resolve();
+      }, Math.max(0, graceMs));
+    });
+    await Promise.race([r.exited, killed]);
+    const exit = await r.exited;
+    clearTimeout(timer);
+    return exit;
+  }
+
+  /** Agent shutdown leaving containers running (adopted by the next agent). */
+  detachAll(): void {
+    for (const r of this.running.values()) {
+      if (r.poll) clearInterval(r.poll);
+      r.child?.removeAllListeners('exit');
+      r.pump.detach();
+    }
+    this.running.clear();
+  }
+
+  /** Deletes all but the newest log before `instance` (kept for --previous). */
+  private pruneLogs(podUID: string, container: string, instance: number): void {
+    const older = this.logInstances(podUID, container).filter((i) => i < instance);
+    for (const i of older.slice(0, -1)) rmSync(this.logPath(podUID, container, i), { force: true });
+  }
+
+  /** Removes the pod's files and cgroups (all its containers must be stopped). */
+  removePod(podUID: string): void {
+    this.opts.cgroups?.removePod(podUID);
+    rmSync(this.podDir(podUID), { recursive: true, force: true });
+  }
+}
+
+function killQuiet(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}

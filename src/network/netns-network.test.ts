@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Pod } from '../api/types.js';
+import { FakeExec } from '../util/exec.js';
+import { HostNetwork } from './host-network.js';
+import { Ipam } from './ipam.js';
+import { podNetnsName, podVethName } from './names.js';
+import { NetnsNetwork } from './netns-network.js';
+
+const pod = (uid: string, extra: Partial<Pod['spec']> = {}): Pod => ({
+  metadata: { name: 'web-1', namespace: 'shop', uid },
+  spec: { containers: [{ name: 'c' }], ...extra },
+});
+
+function tmp(t: { after(fn: () => void): void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'skiff-net-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+test('netns mode: bridge once, then per pod netns + veth + address + route, all in the node namespace', async (t) => {
+  const dir = tmp(t);
+  const fake = new FakeExec((file, args) => (args.includes('show') ? { code: 1 } : {}));
+  // Without a dialer start: no nodeNetns here, commands are checked for the root-namespace form.
+  const net = new NetnsNetwork({ exec: fake.exec, dataDir: dir, nodeIP: '198.19.128.1', clusterDns: ['198.19.0.10'], clusterDomain: 'cluster.local', etcNetnsDir: join(dir, 'etc'), hostResolvConf: 'nameserver 9.9.9.9\n' });
+  await net.init('198.18.1.0/24');
+  assert.deepEqual(
+    fake.calls.map((c) => [c.file, ...c.args].join(' ')),
+    [
+      'ip -o addr show dev skiff0',
+      'ip link add skiff0 type bridge',
+      'ip addr add 198.18.1.1/24 dev skiff0',
+      'ip link set skiff0 up',
+      'sysctl -q -w net.ipv4.ip_forward=1',
+    ],
+  );
+  fake.calls.length = 0;
+  const uid = 'abcdef12-3456-7890-abcd-ef1234567890';
+  const sb = await net.setupPod(pod(uid));
+  assert.equal(sb.podIP, '198.18.1.2');
+  assert.equal(sb.netns, 'skiff-abcdef12');
+  const veth = podVethName(uid);
+  assert.deepEqual(
+    fake.calls.map((c) => [c.file, ...c.args].join(' ') + (c.input ? ` <<${c.input}` : '')),
+    [
+      'ip -n skiff-abcdef12 -o addr show dev eth0',
+      'ip netns add skiff-abcdef12',
+      `ip -b - <<link add ${veth} type veth peer name eth0 netns skiff-abcdef12\nlink set ${veth} master skiff0 up\n`,
+      'ip -n skiff-abcdef12 -b - <<link set lo up\naddr add 198.18.1.2/24 dev eth0\nlink set eth0 up\nroute add default via 198.18.1.1\n',
+    ],
+  );
+  assert.equal(readFileSync(join(dir, 'etc', 'skiff-abcdef12', 'resolv.conf'), 'utf8'), 'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 198.19.0.10\noptions ndots:5\n');
+  assert.match(readFileSync(join(dir, 'etc', 'skiff-abcdef12', 'hosts'), 'utf8'), /198\.18\.1\.2\tweb-1\n/);
+  assert.deepEqual(net.enterPrefix(sb), ['ip', 'netns', 'exec', 'skiff-abcdef12']);
+  // A second pod gets the next address.
+  assert.equal((await net.setupPod(pod('bbbbbbbb-0000'))).podIP, '198.18.1.3');
+  fake.calls.length = 0;
+  await net.teardownPod(uid);
+  assert.deepEqual(
+    fake.calls.map((c) => [c.file, ...c.args].join(' ')),
+    ['ip netns del skiff-abcdef12', `ip link del ${veth}`],
+  );
+  assert.equal(existsSync(join(dir, 'etc', 'skiff-abcdef12')), false);
+  // GC removes the pods that are no longer live.
+  assert.deepEqual(await net.garbageCollect(new Set()), ['bbbbbbbb-0000']);
+});
+
+test('netns mode with --node-netns: node-side commands carry -n NODE', async (t) => {
+  const dir = tmp(t);
+  const fake = new FakeExec((file, args) => (args.includes('show') ? { code: 1 } : {}));
+  const net = new NetnsNetwork({ exec: fake.exec, dataDir: dir, nodeIP: '198.19.128.1', nodeNetns: 'skt-node', clusterDns: [], clusterDomain: 'cluster.local', etcNetnsDir: join(dir, 'etc'), hostResolvConf: '' });
+  // Replace the dialer start (it would spawn a real helper) — only the command shapes matter here.
+  (net as unknown as { dialer: { start(): Promise<void> } }).dialer = { start: async () => {} };
+  await net.init('198.18.2.0/24');
+  const cmds = fake.calls.map((c) => [c.file, ...c.args].join(' '));
+  assert.ok(cmds.includes('ip -n skt-node link add skiff0 type bridge'));
+  assert.ok(cmds.includes('ip netns exec skt-node sysctl -q -w net.ipv4.ip_forward=1'));
+  assert.ok(!cmds.some((c) => c.startsWith('sysctl')), 'never touches the root namespace sysctl');
+  const host = await net.setupPod(pod('cccccccc', { hostNetwork: true }));
+  assert.deepEqual(host, { podUID: 'cccccccc', podIP: '198.19.128.1', netns: 'skt-node', ownNetwork: false });
+});
+
+test('IPAM persists allocations across restarts and skips network, gateway and broadcast', (t) => {
+  const dir = tmp(t);
+  const file = join(dir, 'ipam.json');
+  const a = new Ipam({ cidr: '198.18.3.0/30', file, reserved: ['198.18.3.1'] });
+  assert.equal(a.allocate('p1'), '198.18.3.2');
+  assert.throws(() => a.allocate('p2'), /no free address/);
+  const b = new Ipam({ cidr: '198.18.3.0/30', file, reserved: ['198.18.3.1'] });
+  assert.equal(b.addressOf('p1'), '198.18.3.2');
+  b.release('p1');
+  assert.equal(b.allocate('p2'), '198.18.3.2');
+  assert.equal(podNetnsName('0123456789'), 'skiff-01234567');
+});
+
+test('host mode: loopback pod IPs, no namespace', async (t) => {
+  const dir = tmp(t);
+  const net = new HostNetwork({ dataDir: dir, podRange: '127.1.0.0/16' });
+  const s1 = await net.setupPod(pod('u1'));
+  const s2 = await net.setupPod(pod('u2'));
+  assert.equal(s1.podIP, '127.1.0.1');
+  assert.equal(s2.podIP, '127.1.0.2');
+  assert.deepEqual(net.enterPrefix(), []);
+  assert.throws(() => new HostNetwork({ dataDir: dir, podRange: '10.0.0.0/8' }), /127/);
+});
