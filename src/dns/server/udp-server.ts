@@ -1,0 +1,80 @@
+/**
+ * UDP transport: one dgram socket per family/address; each packet goes through the handler
+ * and the response (if any) back to the sender. Synchronous answers are sent from inside the
+ * 'message' callback (no promise, no microtask); only forwarded queries go async.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Logger } from '../../util/logger.js';
+import type { DnsHandler, QueryContext } from '../handler.js';
+import type { DnsMetrics } from '../metrics/dns-metrics.js';
+
+/** Larger than any legal EDNS query we accept; bigger datagrams are dropped unread. */
+export const MAX_UDP_QUERY_BYTES = 4096;
+
+export interface UdpServerOptions {
+  host: string;
+  port: number;
+  handler: DnsHandler;
+  metrics?: DnsMetrics;
+  logger?: Logger;
+  /** Bytes; bigger kernel buffers absorb bursts (dnsperf) instead of dropping. */
+  receiveBufferSize?: number;
+}
+
+export class UdpServer {
+  private socket: Socket | undefined;
+
+  constructor(private readonly o: UdpServerOptions) {}
+
+  async listen(): Promise<number> {
+    const socket = createSocket({ type: isIPv6(this.o.host) ? 'udp6' : 'udp4' });
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.o.port, this.o.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    try {
+      socket.setRecvBufferSize(this.o.receiveBufferSize ?? 4 * 1024 * 1024);
+      socket.setSendBufferSize(4 * 1024 * 1024);
+    } catch {
+      // capped by net.core.rmem_max: the kernel default still works
+    }
+    socket.on('error', (err) => this.o.logger?.warn({ err }, 'udp socket error'));
+    const handler = this.o.handler;
+    const metrics = this.o.metrics;
+    const onSent = (err: Error | null): void => {
+      if (err) this.o.logger?.debug({ err }, 'udp send failed');
+    };
+    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+      if (msg.length > MAX_UDP_QUERY_BYTES) {
+        if (metrics) metrics.dropped++;
+        return;
+      }
+      const t0 = metrics?.sample() ? performance.now() : 0;
+      if (metrics) metrics.byTransport.udp++;
+      const ctx: QueryContext = { transport: 'udp', address: rinfo.address, port: rinfo.port };
+      const out = handler.handle(msg, ctx);
+      if (out === null) return;
+      if (!(out instanceof Promise)) {
+        socket.send(out, rinfo.port, rinfo.address, onSent);
+        if (t0 !== 0) metrics!.observeLatency((performance.now() - t0) / 1000);
+        return;
+      }
+      void out.then((r) => {
+        if (r && this.socket) socket.send(r, rinfo.port, rinfo.address, onSent);
+        if (t0 !== 0) metrics!.observeLatency((performance.now() - t0) / 1000);
+      });
+    });
+    return socket.address().port;
+  }
+
+  async close(): Promise<void> {
+    const s = this.socket;
+    this.socket = undefined;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+}
