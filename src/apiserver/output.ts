@@ -1,0 +1,116 @@
+/**
+ * Response content negotiation and rendering: JSON (default), YAML, server-side Table
+ * (`as=Table;g=meta.k8s.io`) and PartialObjectMetadata, for single objects, lists and watch
+ * events. Lists are assembled from each object's cached JSON text, not re-serialised.
+ */
+import { stringify as toYaml } from 'yaml';
+import type { KubeObject } from '../api/meta.js';
+import type { ResourceInfo } from '../api/resources.js';
+import { StatusError } from '../api/status-error.js';
+import { parseMediaTypes } from './http-util.js';
+import { printTable } from './model.js';
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export type OutputFormat =
+  | { kind: 'json' }
+  | { kind: 'yaml' }
+  | { kind: 'table'; version: 'v1' | 'v1beta1'; includeObject: IncludeObject }
+  | { kind: 'metadata'; version: 'v1' | 'v1beta1' };
+
+/** Picks the first acceptable media type of Accept; 406 when none is. */
+export function negotiateOutput(accept: string | undefined, query: URLSearchParams): OutputFormat {
+  const types = parseMediaTypes(accept);
+  if (types.length === 0) return { kind: 'json' };
+  for (const t of types) {
+    const as = t.params.as;
+    if (t.type === 'application/json' || t.type === '*/*' || t.type === 'application/*') {
+      if (!as) return { kind: 'json' };
+      if (t.params.g !== 'meta.k8s.io') continue;
+      const version = t.params.v === 'v1beta1' ? 'v1beta1' : 'v1';
+      if (as === 'Table') {
+        const inc = query.get('includeObject');
+        const includeObject: IncludeObject = inc === 'None' || inc === 'Object' ? inc : 'Metadata';
+        return { kind: 'table', version, includeObject };
+      }
+      if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { kind: 'metadata', version };
+      continue;
+    }
+    if (t.type === 'application/yaml' && !as) return { kind: 'yaml' };
+  }
+  throw new StatusError('NotAcceptable', `only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io`);
+}
+
+export function contentTypeOf(f: OutputFormat): string {
+  return f.kind === 'yaml' ? 'application/yaml' : 'application/json';
+}
+
+function partialMetadata(obj: KubeObject, version: string): unknown {
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: obj.metadata };
+}
+
+function rowObject(obj: KubeObject, inc: IncludeObject, version: string): unknown {
+  if (inc === 'None') return undefined;
+  if (inc === 'Object') return obj;
+  return partialMetadata(obj, version);
+}
+
+export interface ListMetaOut {
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+/** A Table of objects (one row each), as kube-apiserver answers `kubectl get`. */
+export function renderTable(info: ResourceInfo, objs: readonly KubeObject[], f: Extract<OutputFormat, { kind: 'table' }>, meta: Partial<ListMetaOut>, nowMs: number): string {
+  const t = printTable(info, objs, nowMs);
+  const rows = t.rows.map((r, i) => {
+    const o = rowObject(objs[i]!, f.includeObject, f.version);
+    return o === undefined ? { cells: r.cells } : { cells: r.cells, object: o };
+  });
+  return JSON.stringify({ kind: 'Table', apiVersion: `meta.k8s.io/${f.version}`, metadata: meta, columnDefinitions: t.columnDefinitions, rows });
+}
+
+/** One object in the negotiated format. */
+export function renderObject(info: ResourceInfo, obj: KubeObject, f: OutputFormat, nowMs: number, json?: string): string {
+  switch (f.kind) {
+    case 'json':
+      return json ?? JSON.stringify(obj);
+    case 'yaml':
+      return toYaml(obj);
+    case 'table':
+      return renderTable(info, [obj], f, { resourceVersion: obj.metadata.resourceVersion }, nowMs);
+    case 'metadata':
+      return JSON.stringify(partialMetadata(obj, f.version));
+  }
+}
+
+/** A list; `jsonOf` gives each item's JSON text (cached by the watch cache). */
+export function renderList(
+  info: ResourceInfo,
+  items: readonly KubeObject[],
+  jsonOf: (i: number) => string,
+  f: OutputFormat,
+  meta: ListMetaOut,
+  nowMs: number,
+): string {
+  switch (f.kind) {
+    case 'json': {
+      const parts: string[] = new Array(items.length);
+      for (let i = 0; i < items.length; i++) parts[i] = jsonOf(i);
+      const head = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(info.group ? `${info.group}/${info.version}` : info.version)},"metadata":${JSON.stringify(meta)},"items":[`;
+      return `${head}${parts.join(',')}]}`;
+    }
+    case 'yaml':
+      return toYaml({ kind: info.listKind, apiVersion: info.group ? `${info.group}/${info.version}` : info.version, metadata: meta, items });
+    case 'table':
+      return renderTable(info, items, f, meta, nowMs);
+    case 'metadata':
+      return JSON.stringify({
+        kind: 'PartialObjectMetadataList',
+        apiVersion: `meta.k8s.io/${f.version}`,
+        metadata: meta,
+        items: items.map((o) => partialMetadata(o, f.version)),
+      });
+  }
+}

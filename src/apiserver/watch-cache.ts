@@ -1,0 +1,283 @@
+/**
+ * The watch cache (kube-apiserver's "cacher"): ONE storage watch over `/registry/` keeps, per
+ * resource, the current objects and a ring of recent events. Lists with resourceVersion=0 (and
+ * consistent lists, once the cache has caught up with storage) are served from memory; every
+ * API watch is a cheap subscriber here, and each event is encoded once per wire format and
+ * written to all interested watchers.
+ *
+ * One watch for all resources (rather than one per prefix) gives a single progress marker:
+ * after the cache has applied revision R, every resource is known to be current at R, which
+ * is what consistent reads and bookmarks need.
+ */
+import type { KubeObject } from '../api/meta.js';
+import { RESOURCES, storagePrefix, type ResourceInfo } from '../api/resources.js';
+import { errors, StatusError } from '../api/status-error.js';
+import type { KeyValue, Storage, StorageEvent, Watcher } from '../storage/storage.js';
+import type { Logger } from '../util/logger.js';
+
+export const REGISTRY_PREFIX = '/registry/';
+
+/** One object version as the cache holds it; `json` is filled the first time it is encoded. */
+export interface CachedObject {
+  key: string;
+  obj: KubeObject;
+  rv: number;
+  json?: string;
+}
+
+export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface CacheEvent {
+  type: CacheEventType;
+  key: string;
+  cur: CachedObject;
+  prev?: CachedObject;
+  rv: number;
+  /** Encoded wire lines by format+type, so N watchers of one format cost one encoding. */
+  encoded?: Map<string, string>;
+}
+
+/** Decodes a stored value into an object whose metadata.resourceVersion is its modRevision. */
+export function decodeKv(kv: KeyValue): KubeObject {
+  const obj = JSON.parse(kv.value) as KubeObject;
+  obj.metadata ??= {};
+  obj.metadata.resourceVersion = String(kv.modRevision);
+  return obj;
+}
+
+export function objectJson(c: CachedObject): string {
+  return (c.json ??= JSON.stringify(c.obj));
+}
+
+/** What a watcher receives; it filters, encodes and writes. */
+export interface CacheSubscriber {
+  namespace?: string;
+  /** Called synchronously for each event of the resource, in revision order. */
+  onEvent(ev: CacheEvent): void;
+  /** The cache re-initialised (storage watch lost): the subscriber must end its stream. */
+  onReset(): void;
+}
+
+export class ResourceCache {
+  readonly objects = new Map<string, CachedObject>();
+  private sorted: string[] | undefined;
+  private ring: CacheEvent[] = [];
+  private ringStart = 0;
+  /** Watches may start from any revision >= windowStart (older history was evicted). */
+  windowStart: number;
+  readonly subscribers = new Set<CacheSubscriber>();
+
+  constructor(
+    readonly info: ResourceInfo,
+    readonly prefix: string,
+    private readonly capacity: number,
+    startRv: number,
+  ) {
+    this.windowStart = startRv;
+  }
+
+  reset(startRv: number): void {
+    this.objects.clear();
+    this.sorted = undefined;
+    this.ring = [];
+    this.ringStart = 0;
+    this.windowStart = startRv;
+    for (const s of [...this.subscribers]) s.onReset();
+    this.subscribers.clear();
+  }
+
+  load(kv: KeyValue): void {
+    this.objects.set(kv.key, { key: kv.key, obj: decodeKv(kv), rv: kv.modRevision });
+    this.sorted = undefined;
+  }
+
+  apply(e: StorageEvent): void {
+    const prev = this.objects.get(e.kv.key);
+    let ev: CacheEvent;
+    if (e.type === 'delete') {
+      if (!prev) return;
+      const cur: CachedObject = { key: e.kv.key, obj: decodeKv(e.kv), rv: e.revision };
+      this.objects.delete(e.kv.key);
+      this.sorted = undefined;
+      ev = { type: 'DELETED', key: e.kv.key, cur, prev, rv: e.revision };
+    } else {
+      const cur: CachedObject = { key: e.kv.key, obj: decodeKv(e.kv), rv: e.kv.modRevision };
+      this.objects.set(e.kv.key, cur);
+      if (!prev) this.sorted = undefined;
+      ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, cur, prev, rv: e.revision };
+    }
+    this.push(ev);
+    for (const s of this.subscribers) s.onEvent(ev);
+  }
+
+  private push(ev: CacheEvent): void {
+    if (this.ring.length < this.capacity) {
+      this.ring.push(ev);
+      return;
+    }
+    const evicted = this.ring[this.ringStart]!;
+    this.windowStart = evicted.rv;
+    this.ring[this.ringStart] = ev;
+    this.ringStart = (this.ringStart + 1) % this.capacity;
+  }
+
+  /** Events with rv > fromRv, oldest first; throws 410 when that history was evicted. */
+  eventsSince(fromRv: number): CacheEvent[] {
+    if (fromRv < this.windowStart) throw tooOld(fromRv);
+    const out: CacheEvent[] = [];
+    for (let i = 0; i < this.ring.length; i++) {
+      const ev = this.ring[(this.ringStart + i) % this.ring.length]!;
+      if (ev.rv > fromRv) out.push(ev);
+    }
+    return out;
+  }
+
+  /** Current objects in key order, optionally only one namespace's. */
+  list(namespace?: string): CachedObject[] {
+    this.sorted ??= [...this.objects.keys()].sort();
+    const keys = this.sorted;
+    const out: CachedObject[] = [];
+    if (namespace && this.info.namespaced) {
+      const nsPrefix = `${this.prefix}${namespace}/`;
+      for (const k of keys) if (k.startsWith(nsPrefix)) out.push(this.objects.get(k)!);
+    } else {
+      for (const k of keys) out.push(this.objects.get(k)!);
+    }
+    return out;
+  }
+}
+
+export function tooOld(rv: number): StatusError {
+  return errors.gone(`too old resource version: ${rv}`);
+}
+
+export interface WatchCacheOptions {
+  storage: Storage;
+  logger: Logger;
+  /** Events kept per resource for watches that resume from a resourceVersion. */
+  capacity?: number;
+}
+
+export class WatchCache {
+  readonly resources = new Map<string, ResourceCache>();
+  /** Revision the cache reflects for every resource. */
+  rv = 0;
+  private watcher: Watcher | undefined;
+  private readonly waiters: { rv: number; resolve: () => void }[] = [];
+  private readonly progressListeners = new Set<(rv: number) => void>();
+  private closed = false;
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly options: WatchCacheOptions) {
+    for (const info of RESOURCES) {
+      const prefix = storagePrefix(info);
+      this.resources.set(prefix, new ResourceCache(info, prefix, options.capacity ?? 1024, 0));
+    }
+  }
+
+  forResource(info: ResourceInfo): ResourceCache {
+    return this.resources.get(storagePrefix(info))!;
+  }
+
+  start(): Promise<void> {
+    return (this.ready ??= this.init());
+  }
+
+  private async init(): Promise<void> {
+    const { storage } = this.options;
+    const listed = await storage.list(REGISTRY_PREFIX);
+    for (const rc of this.resources.values()) rc.reset(listed.revision);
+    for (const kv of listed.items) this.cacheFor(kv.key)?.load(kv);
+    this.advance(listed.revision);
+    this.watcher = storage.watch(REGISTRY_PREFIX, { fromRevision: listed.revision }, {
+      onEvents: (events) => this.onEvents(events),
+      onError: (err) => {
+        if (this.closed) return;
+        this.options.logger.warn({ err: err.message }, 'storage watch ended; re-initialising the watch cache');
+        this.watcher = undefined;
+        this.ready = undefined;
+        setTimeout(() => {
+          if (!this.closed) this.start().catch((e: unknown) => this.options.logger.error({ err: String(e) }, 'watch cache restart failed'));
+        }, 100).unref();
+      },
+    });
+  }
+
+  private cacheFor(key: string): ResourceCache | undefined {
+    // `/registry/<group>/<resource>/...`
+    const third = key.indexOf('/', key.indexOf('/', REGISTRY_PREFIX.length) + 1);
+    if (third < 0) return undefined;
+    return this.resources.get(key.slice(0, third + 1));
+  }
+
+  private onEvents(events: StorageEvent[]): void {
+    let last = this.rv;
+    for (const e of events) {
+      try {
+        this.cacheFor(e.kv.key)?.apply(e);
+      } catch (err) {
+        this.options.logger.error({ err: String(err), key: e.kv.key }, 'watch cache could not apply an event');
+      }
+      if (e.revision > last) last = e.revision;
+    }
+    this.advance(last);
+  }
+
+  private advance(rv: number): void {
+    if (rv <= this.rv) return;
+    this.rv = rv;
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (w.rv <= rv) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+    for (const l of this.progressListeners) l(rv);
+  }
+
+  /** Resolves true once the cache reflects `rv`, false after `timeoutMs`. */
+  waitFor(rv: number, timeoutMs: number): Promise<boolean> {
+    if (this.rv >= rv) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { rv, resolve: () => {
+        clearTimeout(timer);
+        resolve(true);
+      } };
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Waits until the cache is as fresh as storage (a consistent read), false on timeout. */
+  async syncWithStorage(timeoutMs = 3000): Promise<boolean> {
+    await this.start();
+    const current = await this.options.storage.currentRevision();
+    return this.waitFor(current, timeoutMs);
+  }
+
+  onProgress(listener: (rv: number) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  watcherCount(): number {
+    let n = 0;
+    for (const rc of this.resources.values()) n += rc.subscribers.size;
+    return n;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watcher?.stop();
+    for (const rc of this.resources.values()) {
+      for (const s of [...rc.subscribers]) s.onReset();
+      rc.subscribers.clear();
+    }
+  }
+}
