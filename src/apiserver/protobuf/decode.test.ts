@@ -34,7 +34,7 @@ test('real kubectl 1.32 bodies (captured from kubectl create ...) decode to the 
   const ssar = decodeProtobufObject(fixture('auth-can-i'));
   assert.equal(ssar.kind, 'SelfSubjectAccessReview');
   assert.deepEqual(ssar.spec, { resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } });
-  const two = decodeProtobufObject(fixture('create-deployment-two-images')) as { spec: { template: { spec: { containers: unknown[] } } } };
+  const two = decodeProtobufObject(fixture('create-deployment-two-images')) as unknown as { spec: { template: { spec: { containers: unknown[] } } } };
   assert.equal(two.spec.template.spec.containers.length, 2);
 });
 
