@@ -20,7 +20,7 @@ import { encodeMessage, MessageWriter } from './wire/encoder.js';
 import { isIPv4 } from 'node:net';
 import { undashIP } from './wire/ip.js';
 import { emptyMessage, type Message, type ResourceRecord } from './wire/message.js';
-import { newQueryScan, scanQuery, SCAN_DROP, SCAN_FORMERR, SCAN_NOTIMP, SCAN_OK, SCAN_SLOW, type QueryScan } from './wire/query-scan.js';
+import { newQueryScan, scanQuery, SCAN_DROP, SCAN_FORMERR, SCAN_OK, SCAN_SLOW, type QueryScan } from './wire/query-scan.js';
 
 export type PodsMode = 'disabled' | 'insecure' | 'verified';
 

@@ -30,7 +30,8 @@ export class DnsMetrics {
 
   constructor(options: { cache?: () => CacheStatsSource | undefined; forward?: () => Record<string, number> | undefined; latencySampleEvery?: number } = {}) {
     this.latencySampleEvery = options.latencySampleEvery ?? 8;
-    const self = this;
+    // prom-client calls collect() with `this` bound to the metric, so keep a handle on ours.
+    const counters = { byType: this.byType, byRcode: this.byRcode, byTransport: this.byTransport, get: () => this };
     new Counter({
       name: 'skiff_dns_requests_total',
       help: 'DNS queries received, by query type and transport.',
@@ -39,11 +40,11 @@ export class DnsMetrics {
       collect() {
         this.reset();
         for (let t = 0; t < 257; t++) {
-          const v = self.byType[t]!;
+          const v = counters.byType[t]!;
           if (v > 0) this.inc({ type: t === 256 ? 'other' : typeName(t), proto: 'all' }, v);
         }
-        this.inc({ type: 'all', proto: 'udp' }, self.byTransport.udp);
-        this.inc({ type: 'all', proto: 'tcp' }, self.byTransport.tcp);
+        this.inc({ type: 'all', proto: 'udp' }, counters.byTransport.udp);
+        this.inc({ type: 'all', proto: 'tcp' }, counters.byTransport.tcp);
       },
     });
     new Counter({
@@ -54,7 +55,7 @@ export class DnsMetrics {
       collect() {
         this.reset();
         for (let r = 0; r < 17; r++) {
-          const v = self.byRcode[r]!;
+          const v = counters.byRcode[r]!;
           if (v > 0) this.inc({ rcode: r === 16 ? 'extended' : rcodeName(r) }, v);
         }
       },
@@ -65,7 +66,7 @@ export class DnsMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        this.inc(self.precomputedHits);
+        this.inc(counters.get().precomputedHits);
       },
     });
     new Counter({
@@ -74,7 +75,7 @@ export class DnsMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        this.inc(self.dropped);
+        this.inc(counters.get().dropped);
       },
     });
     new Counter({
