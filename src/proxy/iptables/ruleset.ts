@@ -177,7 +177,16 @@ export function deltaNat(changes: readonly { old?: PortChains; new?: PortChains 
     const oldEntries = new Set(c.old?.entryRules ?? []);
     const newEntries = new Set(c.new?.entryRules ?? []);
     for (const r of oldEntries) if (!newEntries.has(r)) { dels.push(`-D ${r}`); ruleDelta--; }
-    for (const r of newEntries) if (!oldEntries.has(r)) { adds.push(r.startsWith('KUBE-SERVICES ') ? `-I KUBE-SERVICES 1 ${r.slice(14)}` : `-A ${r}`); ruleDelta++; }
+    // `-I KUBE-SERVICES 1` keeps the NODEPORTS jump last; inserted in reverse so the
+    // masquerade mark still precedes the service jump.
+    const inserts: string[] = [];
+    for (const r of newEntries) {
+      if (oldEntries.has(r)) continue;
+      ruleDelta++;
+      if (r.startsWith('KUBE-SERVICES ')) inserts.unshift(`-I KUBE-SERVICES 1 ${r.slice(14)}`);
+      else adds.push(`-A ${r}`);
+    }
+    adds.push(...inserts);
     const oldChains = c.old?.chains ?? new Map<string, string[]>();
     const newChains = c.new?.chains ?? new Map<string, string[]>();
     for (const [name, rules] of newChains) {
