@@ -3,7 +3,7 @@ import type { ApiClient } from '../../client/types.js';
 import type { InformerFactory } from '../../client/informer/informer-factory.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import type { EventRecorder } from '../events/event-recorder.js';
+import type { EventRecorder } from '../../client/record/event-recorder.js';
 
 export interface ControllerContext {
   client: ApiClient;

@@ -3,7 +3,7 @@ import { InformerFactory } from '../../client/informer/informer-factory.js';
 import { FakeClient } from '../../client/testing/fake-client.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger } from '../../util/logger.js';
-import { EventRecorder } from '../events/event-recorder.js';
+import { EventRecorder } from '../../client/record/event-recorder.js';
 import type { ControllerContext } from './controller-context.js';
 import type { Pod, Service } from '../../api/types.js';
 

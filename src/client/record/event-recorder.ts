@@ -9,11 +9,16 @@ import { hostname } from 'node:os';
 import type { KubeObject } from '../../api/meta.js';
 import { isNotFound } from '../../api/status-error.js';
 import type { Event } from '../../api/types.js';
-import type { ApiClient } from '../../client/types.js';
+import { findResource } from '../../api/resources.js';
+import type { ApiClient } from '../types.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
-import { nowRfc3339 } from '../shared/pod-util.js';
-import { R } from '../shared/resources.js';
+
+const EVENTS = findResource('', 'events')!;
+
+function nowRfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -104,7 +109,7 @@ export class EventRecorder {
       reportingInstance: this.host,
     };
     try {
-      await this.opts.client.create(R.events, ev, { namespace: a.namespace });
+      await this.opts.client.create(EVENTS, ev, { namespace: a.namespace });
     } catch (err) {
       this.log.debug({ err: String(err), reason }, 'event not recorded');
     }
@@ -112,7 +117,7 @@ export class EventRecorder {
 
   private async bump(a: Aggregate, obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     try {
-      await this.opts.client.patch(R.events, a.name, a.namespace, { count: a.count, lastTimestamp: nowRfc3339(this.clock.now()) }, 'merge');
+      await this.opts.client.patch(EVENTS, a.name, a.namespace, { count: a.count, lastTimestamp: nowRfc3339(this.clock.now()) }, 'merge');
     } catch (err) {
       if (isNotFound(err)) return this.create(a, obj, type, reason, message);
       this.log.debug({ err: String(err), reason }, 'event not updated');

@@ -1,0 +1,89 @@
+/**
+ * `skiff controllers --kubeconfig FILE`: the controller manager and the scheduler against an
+ * API server, until SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { hostname } from 'node:os';
+import { InformerFactory } from '../client/informer/informer-factory.js';
+import { RestClient } from '../client/rest-client.js';
+import { CONTROLLER_NAMES, startControllerManager } from '../controllers/manager.js';
+import { startScheduler } from '../scheduler/scheduler.js';
+import { createLogger } from '../util/logger.js';
+
+const HELP = `Usage: skiff controllers --kubeconfig FILE [flags]
+
+Runs the controller manager (${CONTROLLER_NAMES.join(', ')})
+and the scheduler against an API server.
+
+Flags:
+  --kubeconfig FILE                 kubeconfig to reach the API server (required)
+  --controllers a,b,...             controllers to run (default: all)
+  --no-scheduler                    do not run the scheduler
+  --no-controllers                  do not run the controller manager
+  --leader-elect                    compete for the kube-system/skiff-controller-manager Lease
+  --leader-elect-identity ID        identity in the Lease (default: hostname_pid)
+  --lease-duration SECONDS          leader lease duration (default 15)
+  --node-monitor-grace-period SEC   node lease age before NotReady (default 40)
+  --pod-eviction-timeout SEC        wait before evicting pods of an unreachable node (default 300)
+  --workers N                       workers per controller (default 4)
+  -h, --help                        this help
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      kubeconfig: { type: 'string' },
+      controllers: { type: 'string' },
+      'no-scheduler': { type: 'boolean' },
+      'no-controllers': { type: 'boolean' },
+      'leader-elect': { type: 'boolean' },
+      'leader-elect-identity': { type: 'string' },
+      'lease-duration': { type: 'string' },
+      'node-monitor-grace-period': { type: 'string' },
+      'pod-eviction-timeout': { type: 'string' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!values.kubeconfig) {
+    process.stderr.write(`skiff controllers: --kubeconfig is required\n\n${HELP}`);
+    return 2;
+  }
+  const log = createLogger('controllers');
+  const client = await RestClient.fromKubeconfig(values.kubeconfig);
+  const informers = new InformerFactory({ client, logger: log });
+  const seconds = (v: string | undefined) => (v === undefined ? undefined : Number(v) * 1000);
+  const stoppers: Array<() => Promise<void>> = [];
+  if (!values['no-controllers']) {
+    const mgr = await startControllerManager({
+      client,
+      informers,
+      logger: log,
+      controllers: values.controllers?.split(',').map((s) => s.trim()).filter(Boolean),
+      leaderElection: values['leader-elect'] ? { identity: values['leader-elect-identity'] ?? `${hostname()}_${process.pid}`, leaseDurationMs: seconds(values['lease-duration']) } : false,
+      nodeMonitorGracePeriodMs: seconds(values['node-monitor-grace-period']),
+      podEvictionTimeoutMs: seconds(values['pod-eviction-timeout']),
+      workers: values.workers ? Number(values.workers) : undefined,
+    });
+    stoppers.push(() => mgr.stop());
+  }
+  if (!values['no-scheduler']) {
+    const s = await startScheduler({ client, informers, logger: log });
+    stoppers.push(() => s.stop());
+  }
+  informers.start();
+  log.info('controllers running');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  for (const s of stoppers) await s();
+  informers.stop();
+  client.close();
+  return 0;
+}
