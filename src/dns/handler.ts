@@ -59,6 +59,8 @@ export class DnsHandler {
   private readonly soaRecord: Buffer;
   private readonly logger: Logger;
   private synced = false;
+  /** Exceptions caught by handle()'s safety net: a bug indicator (the fuzz test asserts 0). */
+  internalErrors = 0;
 
   constructor(private readonly o: DnsHandlerOptions) {
     this.zone = o.zone.toLowerCase().replace(/\.$/, '');
@@ -99,6 +101,7 @@ export class DnsHandler {
       }
       return this.slowPath(query, { ...s }, ctx);
     } catch (err) {
+      this.internalErrors++;
       this.logger.error({ err }, 'dns handler failed');
       return this.count(query.length >= 12 ? headerOnlyResponse(query, Rcode.SERVFAIL) : null);
     }
@@ -138,8 +141,11 @@ export class DnsHandler {
       }
       return this.count(negativeResponse(query, s, Rcode.NXDOMAIN, this.soaRecord));
     }
-    if (REVERSE_SUFFIXES.some((suffix) => lower.endsWith(suffix)) && !this.synced) {
-      return this.count(questionOnlyResponse(query, s, Rcode.SERVFAIL));
+    if (REVERSE_SUFFIXES.some((suffix) => lower.endsWith(suffix))) {
+      // Reverse names we hold are in the table; others fall through to the upstream (CoreDNS's
+      // `fallthrough in-addr.arpa ip6.arpa`), or are NXDOMAIN when there is none.
+      if (!this.synced) return this.count(questionOnlyResponse(query, s, Rcode.SERVFAIL));
+      if (!this.o.forwarder) return this.count(questionOnlyResponse(query, s, Rcode.NXDOMAIN));
     }
     return this.forward(query, s, name, lower, ctx, limit);
   }
