@@ -34,7 +34,7 @@ function recordManagedFields(info: ResourceInfo, old: KubeObject | undefined, ob
 export interface ObjectModel {
   applyDefaults(info: ResourceInfo, obj: KubeObject): void;
   /** Field problems of a create (`old` undefined) or update; [] when valid. */
-  validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): StatusCause[];
+  validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject, subresource?: string): StatusCause[];
 }
 
 export interface WriteOptions {
@@ -173,7 +173,7 @@ export class Registry {
         continue;
       }
       if (opts.manager) recordManagedFields(info, old, prepared, opts, this.o.clock);
-      this.validate(info, prepared, old);
+      this.validate(info, prepared, old, opts.subresource);
       const ctx = this.ctx(info, !!opts.dryRun);
       const undo = await runAdmission(this.o.admission, (p) => p.admitUpdate?.(ctx, prepared, old));
       if (opts.dryRun) {
@@ -335,8 +335,8 @@ export class Registry {
     }
   }
 
-  private validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
-    const causes = this.o.model.validate(info, obj, old);
+  private validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject, subresource?: string): void {
+    const causes = this.o.model.validate(info, obj, old, subresource);
     if (causes.length) throw errors.invalid(info.kind, info.group, obj.metadata?.name ?? '', causes);
   }
 

@@ -6,6 +6,7 @@ import type { KubeObject } from '../../api/meta.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { errors, StatusError } from '../../api/status-error.js';
 import type { LabelSelector } from '../../api/types.js';
+import { labelSelectorToString, selectorFromSet } from '../../api/labels.js';
 import { dryRunOf, managerOf, type ApiRequest, type ServerDeps } from '../context.js';
 import { decodeObjectBody, parseJsonBody } from '../decode.js';
 import { readBody, sendJson } from '../http-util.js';
@@ -13,17 +14,8 @@ import { applyPatchBody, patchTypeOf } from './patch.js';
 
 export function selectorString(sel: LabelSelector | Record<string, string> | undefined, equalityOnly: boolean): string {
   if (!sel) return '';
-  if (equalityOnly) return Object.entries(sel as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
-  const ls = sel as LabelSelector;
-  const parts = Object.entries(ls.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of ls.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.join(',');
+  if (equalityOnly) return selectorFromSet(sel as Record<string, string>).toString();
+  return labelSelectorToString(sel as LabelSelector) ?? '';
 }
 
 export function scaleOf(info: ResourceInfo, obj: KubeObject): KubeObject {
