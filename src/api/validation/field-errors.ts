@@ -91,6 +91,11 @@ export const fieldErrors = {
     field,
     message: withDetail(`Unsupported value: ${goRepr(value)}`, valid.length ? `supported values: ${valid.map(goQuote).join(', ')}` : undefined),
   }),
+  notSupportedRaw: (field: string, valueText: string, valid: readonly string[]): FieldError => ({
+    reason: 'FieldValueNotSupported',
+    field,
+    message: withDetail(`Unsupported value: ${valueText}`, valid.length ? `supported values: ${valid.map(goQuote).join(', ')}` : undefined),
+  }),
   duplicate: (field: string, value: unknown): FieldError => ({
     reason: 'FieldValueDuplicate',
     field,
@@ -121,4 +126,9 @@ export const fieldErrors = {
 /** `field: message`, the way errors.invalid joins them into the Status message. */
 export function formatFieldError(e: StatusCause): string {
   return e.field ? `${e.field}: ${e.message}` : `${e.message}`;
+}
+
+/** The array at a field, or [] when absent or not an array (malformed input must not throw). */
+export function arr<T>(v: T[] | undefined | null): T[] {
+  return Array.isArray(v) ? v : [];
 }
