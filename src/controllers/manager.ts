@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { LeaderElector } from './leader-election/leader-elector.js';
+import { REPLICA_SET_KIND, REPLICATION_CONTROLLER_KIND, ReplicaSetController } from './replicaset/replica-set-controller.js';
 import type { Controller, ControllerContext } from './shared/controller-context.js';
 
 export interface LeaderElectionOptions {
@@ -56,6 +57,8 @@ type Factory = (ctx: ControllerContext, opts: ControllerManagerOptions) => Contr
 const FACTORIES: Record<string, Factory> = {
   endpoints: (ctx, o) => new EndpointsController(ctx, { workers: o.workers }),
   endpointslice: (ctx, o) => new EndpointSliceController(ctx, { workers: o.workers }),
+  replicaset: (ctx, o) => new ReplicaSetController(ctx, REPLICA_SET_KIND, { workers: o.workers }),
+  replicationcontroller: (ctx, o) => new ReplicaSetController(ctx, REPLICATION_CONTROLLER_KIND, { workers: o.workers }),
 };
 
 export const CONTROLLER_NAMES = Object.keys(FACTORIES);
