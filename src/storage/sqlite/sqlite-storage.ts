@@ -1,9 +1,16 @@
 /**
  * SqliteStorage: the embedded default backend. One SQLite file (WAL mode) holds a kine-like
- * log: one row per revision. A write is acknowledged after the transaction holding it has
- * committed with the configured `synchronous` level (default FULL: the WAL is fsync'ed before
- * the commit returns). Writes that arrive in the same event-loop turn share one transaction
- * (group commit), so one fsync covers many writes.
+ * log: one row per revision. Writes that arrive in the same event-loop turn share one
+ * transaction (group commit). SQLite commits with synchronous=NORMAL (the WAL is written, not
+ * fsync'ed); then, with `synchronous: 'full'` (the default), `fdatasync` of the WAL runs on the
+ * libuv thread pool and only when it returns are the batch's writes acknowledged, made visible
+ * to readers and published to watchers. While one fdatasync runs, later batches commit and wait
+ * for the next one, so the event loop never blocks on the disk and one sync covers many writes.
+ *
+ * Visibility: reads and watches see `visibleRev`, the last revision whose batch is durable;
+ * revisions committed but not yet synced are invisible (a reader never sees a write that a
+ * power loss could take back). Guard checks of later writes do see them (they are serialised
+ * after them), so a Conflict may report such a not-yet-acknowledged value as `current`.
  *
  * Single owner: the database is opened with `locking_mode=EXCLUSIVE`, so only this process
  * can use the file; watches are an in-process fan-out of committed events. Several processes
@@ -13,6 +20,7 @@
  * short index lookups; a commit costs one fsync per batch; compaction runs in small chunks
  * with a macrotask between them.
  */
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
@@ -27,6 +35,7 @@ import {
   type WatchOptions,
   type Watcher,
 } from '../storage.js';
+import { LatestIndex } from '../latest-index.js';
 import { WatchFanout } from '../watch-fanout.js';
 
 export interface SqliteStorageOptions {
@@ -38,6 +47,8 @@ export interface SqliteStorageOptions {
    * (kill -9) but not an OS crash or power loss.
    */
   synchronous?: 'full' | 'normal';
+  /** Test hook: replaces `fs.fdatasync` for the WAL (e.g. to delay or fail it). */
+  syncFile?: (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
   clock?: Clock;
   /** How often background compaction runs (default 60 000 ms; 0 disables it). */
   compactIntervalMs?: number;
@@ -49,6 +60,19 @@ export interface SqliteStorageOptions {
   compactChunkRevisions?: number;
   /** Most writes in one group-commit transaction (default 2000). */
   maxBatchWrites?: number;
+  /**
+   * Keep the latest value of every live key in memory (default true), so get/list/count at
+   * the current revision never touch SQLite. Costs about the size of the live data in memory;
+   * with `false` those reads run SQL (a list of 100k 1 KiB objects then takes ~1 s here).
+   */
+  cacheLatest?: boolean;
+}
+
+interface CommittedBatch {
+  writes: PendingWrite[];
+  outcomes: (KeyValue | StorageError)[];
+  events: StorageEvent[];
+  lastRevision: number;
 }
 
 type Row = [id: number, name: string, created: number, deleted: number, createRevision: number, prevRevision: number, value: string];
@@ -83,8 +107,19 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly clock: Clock;
   private readonly fanout = new WatchFanout();
+  /** Last revision written to SQLite (next write gets rev + 1). */
   private rev: number;
+  /** Last revision that is durable and visible to reads and watches. */
+  private visibleRev: number;
   private compactRev: number;
+  /** WAL file descriptor to fdatasync, when synchronous is 'full' and the database is a file. */
+  private walFd: number | undefined;
+  private readonly syncFile: NonNullable<SqliteStorageOptions['syncFile']>;
+  /** Committed batches waiting for the next fdatasync, oldest first. */
+  private awaitingSync: CommittedBatch[] = [];
+  private syncing: Promise<void> | undefined;
+  /** Set when an fdatasync failed: durability is unknown, so the storage refuses all work. */
+  private broken: StorageError | undefined;
   private closed = false;
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
@@ -93,7 +128,9 @@ export class SqliteStorage implements Storage {
   private compacting: Promise<void> = Promise.resolve();
   /** (time, revision) samples taken by the background compactor, oldest first. */
   private samples: { atMs: number; revision: number }[] = [];
-  private readonly opts: Required<Omit<SqliteStorageOptions, 'path' | 'clock' | 'synchronous'>>;
+  private readonly opts: Required<Omit<SqliteStorageOptions, 'path' | 'clock' | 'synchronous' | 'cacheLatest' | 'syncFile'>>;
+  /** Latest committed state, when `cacheLatest`; updated only after a commit succeeded. */
+  private readonly latest: LatestIndex | undefined;
 
   private readonly stmt: {
     latest: Database.Statement;
@@ -123,7 +160,8 @@ export class SqliteStorage implements Storage {
     try {
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      // FULL durability is provided by our own fdatasync of the WAL before acknowledging.
+      db.pragma('synchronous = NORMAL');
       db.pragma('cache_size = -65536');
       db.pragma('temp_store = MEMORY');
       // The write below takes the exclusive lock now, so a second owner fails at open, not later.
@@ -156,7 +194,7 @@ export class SqliteStorage implements Storage {
       eventsAfter: q(
         `SELECT k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value, p.id, p.create_revision, p.value
          FROM log k LEFT JOIN log p ON p.id = k.prev_revision AND k.created = 0
-         WHERE k.id > @from AND k.name >= @p AND k.name < CAST(@p || x'ff' AS TEXT) ORDER BY k.id`,
+         WHERE k.id > @from AND k.id <= @to AND k.name >= @p AND k.name < CAST(@p || x'ff' AS TEXT) ORDER BY k.id`,
       ).raw(),
       setMeta: q(`INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`),
       compactSuperseded: q(`DELETE FROM log WHERE id IN (SELECT prev_revision FROM log WHERE id > ? AND id <= ? AND prev_revision > 0)`),
@@ -166,6 +204,18 @@ export class SqliteStorage implements Storage {
     const seq = (db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'log'`).pluck().get() as number | undefined) ?? 0;
     this.compactRev = (db.prepare(`SELECT v FROM meta WHERE k = 'compact_revision'`).pluck().get() as number | undefined) ?? 0;
     this.rev = Math.max(maxId, seq, this.compactRev);
+    this.visibleRev = this.rev;
+    this.syncFile = options.syncFile ?? fdatasync;
+    if (options.synchronous !== 'normal' && options.path !== ':memory:' && options.path !== '') {
+      // The schema write above created the WAL; exclusive mode keeps that file (same inode) open.
+      this.walFd = openSync(`${options.path}-wal`, 'r+');
+    }
+    if (options.cacheLatest !== false) {
+      this.latest = new LatestIndex();
+      for (const r of this.stmt.list.iterate({ p: '', after: '', rev: this.rev, limit: -1 }) as IterableIterator<[string, number, number, string]>) {
+        this.latest.set({ key: r[0], value: r[3], createRevision: r[2], modRevision: r[1] });
+      }
+    }
     if (this.opts.compactIntervalMs > 0) this.scheduleCompaction();
   }
 
@@ -177,6 +227,7 @@ export class SqliteStorage implements Storage {
   async get(key: string, options: { revision?: number } = {}): Promise<KeyValue | undefined> {
     this.checkOpen();
     const at = this.readRevision(options.revision);
+    if (this.latest && at === this.visibleRev) return this.latest.get(key);
     const row = (at === this.rev ? this.stmt.latest.get(key) : this.stmt.at.get(key, at)) as Row | undefined;
     return row && row[3] === 0 ? rowToKv(row) : undefined;
   }
@@ -185,6 +236,7 @@ export class SqliteStorage implements Storage {
     this.checkOpen();
     const at = this.readRevision(options.revision);
     const limit = options.limit && options.limit > 0 ? options.limit : 0;
+    if (this.latest && at === this.visibleRev) return this.latest.list(prefix, limit, options.startAfter, at);
     const after = options.startAfter ?? '';
     const rows = this.stmt.list.all({ p: prefix, after, rev: at, limit: limit > 0 ? limit + 1 : -1 }) as [string, number, number, string][];
     const more = limit > 0 && rows.length > limit;
@@ -201,6 +253,7 @@ export class SqliteStorage implements Storage {
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
+    if (this.latest) return this.latest.count(prefix);
     return this.stmt.count.get({ p: prefix }) as number;
   }
 
@@ -218,11 +271,11 @@ export class SqliteStorage implements Storage {
 
   watch(prefix: string, options: WatchOptions, listener: WatchListener): Watcher {
     if (this.closed) return this.fanout.failed(listener, closedError());
-    const from = options.fromRevision > 0 ? options.fromRevision : this.rev;
+    const from = options.fromRevision > 0 ? options.fromRevision : this.visibleRev;
     if (from < this.compactRev) return this.fanout.failed(listener, compactedError(from, this.compactRev));
     const backlog: StorageEvent[] = [];
-    if (from < this.rev) {
-      for (const r of this.stmt.eventsAfter.iterate({ from, p: prefix }) as IterableIterator<[...Row, number | null, number | null, string | null]>) {
+    if (from < this.visibleRev) {
+      for (const r of this.stmt.eventsAfter.iterate({ from, to: this.visibleRev, p: prefix }) as IterableIterator<[...Row, number | null, number | null, string | null]>) {
         const kv = rowToKv(r);
         const prevKv: KeyValue | undefined =
           r[7] === null ? undefined : { key: r[1], value: r[9]!, createRevision: r[8]!, modRevision: r[7] };
@@ -234,7 +287,7 @@ export class SqliteStorage implements Storage {
 
   async currentRevision(): Promise<number> {
     this.checkOpen();
-    return this.rev;
+    return this.visibleRev;
   }
 
   async compactedRevision(): Promise<number> {
@@ -251,11 +304,13 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.queue.length > 0) this.flush();
+    if (this.queue.length > 0 && !this.broken) this.flush();
     this.closed = true;
     this.compactTimer?.();
     await this.compacting;
+    while (this.syncing) await this.syncing;
     this.db.close();
+    if (this.walFd !== undefined) closeSync(this.walFd);
     this.fanout.failAll(closedError());
   }
 
@@ -268,6 +323,7 @@ export class SqliteStorage implements Storage {
 
   private enqueue(kind: PendingWrite['kind'], key: string, value: string, expectedRevision: number | undefined): Promise<KeyValue> {
     if (this.closed) return Promise.reject(closedError());
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise<KeyValue>((resolve, reject) => {
       this.queue.push({ kind, key, value, expectedRevision, resolve, reject });
       if (!this.flushScheduled) {
@@ -279,7 +335,7 @@ export class SqliteStorage implements Storage {
 
   private readonly flushSoon = (): void => {
     this.flushScheduled = false;
-    if (!this.closed) this.flush();
+    if (!this.closed && !this.broken) this.flush();
   };
 
   /** Applies queued writes in one transaction, then acknowledges them and publishes events. */
@@ -305,13 +361,51 @@ export class SqliteStorage implements Storage {
         for (const w of batch) w.reject(failure);
         continue;
       }
-      for (let i = 0; i < batch.length; i++) {
-        const o = outcomes[i]!;
-        if (o instanceof StorageError) batch[i]!.reject(o);
-        else batch[i]!.resolve(o);
+      const committed: CommittedBatch = { writes: batch, outcomes, events, lastRevision: this.rev };
+      if (this.walFd === undefined) this.complete(committed);
+      else {
+        this.awaitingSync.push(committed);
+        if (!this.syncing) this.syncing = this.syncLoop();
       }
-      if (events.length > 0) this.fanout.publish(events);
     }
+  }
+
+  /** fdatasync of the WAL, repeated while batches wait; each sync completes the batches committed before it began. */
+  private async syncLoop(): Promise<void> {
+    while (this.awaitingSync.length > 0) {
+      const batches = this.awaitingSync;
+      this.awaitingSync = [];
+      const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => this.syncFile(this.walFd!, resolve));
+      if (err) {
+        // The kernel may have dropped the dirty pages: nothing written since the last good sync is known durable.
+        this.broken = new StorageError('Unavailable', `sqlite WAL fdatasync failed, storage stopped: ${err.message}`);
+        for (const b of [...batches, ...this.awaitingSync]) for (const w of b.writes) w.reject(this.broken);
+        this.awaitingSync = [];
+        for (const w of this.queue) w.reject(this.broken);
+        this.queue = [];
+        this.fanout.failAll(this.broken);
+        break;
+      }
+      for (const b of batches) this.complete(b);
+    }
+    this.syncing = undefined;
+  }
+
+  /** A durable batch: make it visible, acknowledge each write, publish its events. */
+  private complete(b: CommittedBatch): void {
+    this.visibleRev = b.lastRevision;
+    if (this.latest) {
+      for (const ev of b.events) {
+        if (ev.type === 'delete') this.latest.delete(ev.kv.key);
+        else this.latest.set(ev.kv);
+      }
+    }
+    for (let i = 0; i < b.writes.length; i++) {
+      const o = b.outcomes[i]!;
+      if (o instanceof StorageError) b.writes[i]!.reject(o);
+      else b.writes[i]!.resolve(o);
+    }
+    if (b.events.length > 0) this.fanout.publish(b.events);
   }
 
   /** One write inside the open transaction; a refused write returns its error and writes nothing. */
@@ -349,20 +443,20 @@ export class SqliteStorage implements Storage {
       if (this.closed) return;
       this.scheduleCompaction();
       const now = this.clock.now();
-      this.samples.push({ atMs: now, revision: this.rev });
+      this.samples.push({ atMs: now, revision: this.visibleRev });
       // The newest sample old enough to be outside the retention window.
       let byTime = 0;
       while (this.samples.length > 0 && this.samples[0]!.atMs <= now - this.opts.compactRetainMs) {
         byTime = this.samples.shift()!.revision;
       }
-      const target = Math.min(byTime, this.rev - this.opts.compactMinRetainRevisions);
+      const target = Math.min(byTime, this.visibleRev - this.opts.compactMinRetainRevisions);
       if (target > this.compactRev) this.compact(target).catch(() => undefined);
     }, this.opts.compactIntervalMs);
   }
 
   /** Removes superseded versions and tombstones at or below `revision`, chunk by chunk. */
   private async compactTo(revision: number): Promise<void> {
-    const target = Math.min(revision, this.rev);
+    const target = Math.min(revision, this.visibleRev);
     while (!this.closed && this.compactRev < target) {
       const from = this.compactRev;
       const to = Math.min(target, from + this.opts.compactChunkRevisions);
@@ -379,14 +473,15 @@ export class SqliteStorage implements Storage {
   // ---- helpers ----
 
   private readRevision(revision: number | undefined): number {
-    if (revision === undefined || revision <= 0) return this.rev;
+    if (revision === undefined || revision <= 0) return this.visibleRev;
     if (revision < this.compactRev) throw compactedError(revision, this.compactRev);
-    if (revision > this.rev) throw new StorageError('Unavailable', `revision ${revision} is in the future (current ${this.rev})`);
+    if (revision > this.visibleRev) throw new StorageError('Unavailable', `revision ${revision} is in the future (current ${this.visibleRev})`);
     return revision;
   }
 
   private checkOpen(): void {
     if (this.closed) throw closedError();
+    if (this.broken) throw this.broken;
   }
 }
 

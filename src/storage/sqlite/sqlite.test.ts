@@ -14,6 +14,7 @@ let n = 0;
 const freshPath = (): string => join(root, `db-${n++}.sqlite`);
 
 storageConformance('sqlite', async () => new SqliteStorage({ path: freshPath(), compactIntervalMs: 0 }));
+storageConformance('sqlite (no latest cache)', async () => new SqliteStorage({ path: freshPath(), compactIntervalMs: 0, cacheLatest: false }));
 
 test('sqlite: data and revisions survive reopen; revisions never repeat after compacting the newest row', async () => {
   const path = freshPath();
@@ -78,8 +79,9 @@ test('sqlite: background compaction keeps the retention window (fake clock)', as
   await assert.rejects(s.get('/c/k', { revision: early - 1 }), (err) => isStorageError(err, 'Compacted'));
 });
 
-test('sqlite: list of 10k keys is fast and paged lists are consistent', async (t) => {
-  const s = new SqliteStorage({ path: freshPath(), compactIntervalMs: 0 });
+for (const cacheLatest of [true, false]) test(`sqlite: list of 10k keys is fast and paged lists are consistent (cacheLatest ${cacheLatest})`, async (t) => {
+  const path = freshPath();
+  const s = new SqliteStorage({ path, compactIntervalMs: 0, cacheLatest });
   t.after(() => s.close());
   const value = 'x'.repeat(1024);
   await Promise.all(Array.from({ length: 10_000 }, (_, i) => s.create(`/big/${String(i).padStart(6, '0')}`, value)));
@@ -98,4 +100,70 @@ test('sqlite: list of 10k keys is fast and paged lists are consistent', async (t
     after = page.items[page.items.length - 1]!.key;
   }
   assert.equal(seen, 10_000);
+  // Reopening rebuilds the same state.
+  await s.close();
+  const again = new SqliteStorage({ path, compactIntervalMs: 0, cacheLatest });
+  t.after(() => again.close());
+  const first = await again.list('/big/', { limit: 5 });
+  assert.deepEqual(first.items, all.items.slice(0, 5));
+  assert.equal(first.remaining, 10_000 - 5);
+  assert.equal(await again.count('/big/'), 10_000);
+});
+
+test('sqlite: a write is acknowledged, visible and published only after the WAL fdatasync returns', async (t) => {
+  const pending: ((err: NodeJS.ErrnoException | null) => void)[] = [];
+  const s = new SqliteStorage({ path: freshPath(), compactIntervalMs: 0, syncFile: (_fd, cb) => pending.push(cb) });
+  t.after(async () => {
+    for (const cb of pending.splice(0)) cb(null);
+    await s.close();
+  });
+  const events: string[] = [];
+  s.watch('/w/', { fromRevision: 0 }, { onEvents: (evs) => events.push(...evs.map((e) => e.kv.key)), onError: () => undefined });
+  let acked = false;
+  const first = s.create('/w/a', '1').then((kv) => ((acked = true), kv));
+  const waitFor = async (cond: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 2000;
+    while (!cond()) {
+      assert.ok(Date.now() < deadline, 'timed out');
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  await waitFor(() => pending.length === 1);
+  // Committed to SQLite but not synced: not acknowledged, not visible, not published.
+  const second = s.create('/w/b', '2');
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(acked, false);
+  assert.equal(await s.get('/w/a'), undefined);
+  assert.equal(await s.currentRevision(), 0);
+  assert.deepEqual(events, []);
+  assert.equal(pending.length, 1, 'the second batch waits for the next sync');
+  pending.shift()!(null);
+  const a = await first;
+  assert.equal(a.modRevision, 1);
+  assert.equal((await s.get('/w/a'))?.value, '1');
+  assert.equal(await s.get('/w/b'), undefined);
+  await waitFor(() => pending.length === 1);
+  pending.shift()!(null);
+  assert.equal((await second).modRevision, 2);
+  await waitFor(() => events.length === 2);
+  assert.deepEqual(events, ['/w/a', '/w/b']);
+});
+
+test('sqlite: a failed fdatasync rejects the writes it covered and stops the storage', async (t) => {
+  let fail = false;
+  const s = new SqliteStorage({
+    path: freshPath(),
+    compactIntervalMs: 0,
+    syncFile: (_fd, cb) => setImmediate(() => cb(fail ? Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }) : null)),
+  });
+  t.after(() => s.close());
+  await s.create('/f/ok', 'v');
+  const errors: string[] = [];
+  s.watch('/f/', { fromRevision: 0 }, { onEvents: () => undefined, onError: (err) => errors.push(err.code) });
+  fail = true;
+  await assert.rejects(s.create('/f/lost', 'v'), (err) => isStorageError(err, 'Unavailable'));
+  await assert.rejects(s.get('/f/ok'), (err) => isStorageError(err, 'Unavailable'));
+  await assert.rejects(s.create('/f/next', 'v'), (err) => isStorageError(err, 'Unavailable'));
+  assert.deepEqual(errors, ['Unavailable']);
 });
