@@ -411,6 +411,8 @@ function resetStatusOnCreate(info: ResourceInfo, obj: KubeObject): void {
       obj.status = { phase: 'Pending' };
       break;
     case 'Namespace':
+      // The namespace controller removes this finalizer once the namespace is empty.
+      obj.spec = { ...(obj.spec as object), finalizers: ['kubernetes'] };
       obj.status = { phase: 'Active' };
       break;
     case 'Service':

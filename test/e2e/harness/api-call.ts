@@ -21,6 +21,7 @@ export function apiCall(server: { url: string; caPem: string }, path: string, o:
   const body = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
   const headers: Record<string, string> = { ...(o.headers ?? {}) };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   return new Promise((resolve, reject) => {
     const req = request(`${server.url}${path}`, { method: o.method ?? 'GET', ca: server.caPem, headers, timeout: o.timeoutMs ?? 10_000 }, (res) => {
