@@ -8,17 +8,17 @@ import type { ResourceInfo } from '../api/resources.js';
 import { parseFieldSelector } from '../api/fields.js';
 import { parseSelector } from '../api/labels.js';
 import { validateObject } from '../api/validation/index.js';
+import { applyDefaults, carryOverServiceAllocations } from '../api/defaults/index.js';
+import type { Service } from '../api/types.js';
 import type { ObjectModel } from './registry.js';
 
 export const apiModel: ObjectModel = {
-  applyDefaults(_info: ResourceInfo, _obj: KubeObject): void {
-    // Wired to src/api/defaults.ts when it lands.
+  applyDefaults(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
+    if (old && info.kind === 'Service') carryOverServiceAllocations(obj as Service, old as Service);
+    applyDefaults(info, obj);
   },
   validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject, subresource?: string): StatusCause[] {
-    const causes = validateObject(info, obj, old, subresource === 'status' ? { subresource: 'status' } : {});
-    // Interim, until src/api/defaults.ts lands: the validators assume defaulted objects, so
-    // only metadata problems are enforced for now.
-    return causes.filter((c) => c.field?.startsWith('metadata.'));
+    return validateObject(info, obj, old, subresource === 'status' || subresource === 'binding' ? { subresource: 'status' } : {});
   },
 };
 

@@ -32,7 +32,8 @@ function recordManagedFields(info: ResourceInfo, old: KubeObject | undefined, ob
 
 /** Kind-specific behaviour the API model provides (defaults, validation). */
 export interface ObjectModel {
-  applyDefaults(info: ResourceInfo, obj: KubeObject): void;
+  /** Fills defaults in place; `old` on update (Services keep their allocations). */
+  applyDefaults(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void;
   /** Field problems of a create (`old` undefined) or update; [] when valid. */
   validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject, subresource?: string): StatusCause[];
 }
@@ -253,7 +254,7 @@ export class Registry {
     } else {
       delete meta.generation;
     }
-    if (subresource === undefined) this.o.model.applyDefaults(info, obj);
+    if (subresource === undefined) this.o.model.applyDefaults(info, obj, old);
     if (meta.deletionTimestamp && readyToRemove(info, obj)) return 'delete';
     return obj;
   }

@@ -87,7 +87,7 @@ test('kubectl drives the API server', { skip: kubectlPath() ? false : 'kubectl n
     await k.ok(['-n', 'team-a', 'create', 'deployment', 'web', '--image=nginx', '--replicas=2']);
     await k.ok(['-n', 'team-a', 'create', 'service', 'clusterip', 'web', '--tcp=80:8080']);
     assert.match(await k.ok(['-n', 'team-a', 'get', 'cm', 'cfg', '-o', 'jsonpath={.data.a}']), /^b$/);
-    assert.match(await k.ok(['describe', 'service', 'service-pay-v1']), /Selector:\s+app=pay-v1[\s\S]*Type:\s+NodePort[\s\S]*NodePort:\s+<unset>\s+30114\//);
+    assert.match(await k.ok(['describe', 'service', 'service-pay-v1']), /Selector:\s+app=pay-v1[\s\S]*Type:\s+NodePort[\s\S]*NodePort:\s+<unset>\s+30114\/TCP/);
     assert.match(await k.ok(['describe', 'deploy', 'pay-v1']), /Replicas:\s+2 desired/);
     assert.match(await k.ok(['label', 'deploy', 'pay-v1', 'tier=backend']), /labeled/);
     assert.match(await k.ok(['annotate', 'deploy', 'pay-v1', 'owner=team-pay']), /annotated/);

@@ -117,7 +117,7 @@ test('object lifecycle', async (t) => {
     assert.match(String(out.json().message), /not in the valid range/);
     const headless = (await call(S, { method: 'POST', body: svc('h', { clusterIP: 'None' }) })).json<{ spec: { clusterIP: string } }>();
     assert.equal(headless.spec.clusterIP, 'None');
-    const np = (await call(S, { method: 'POST', body: svc('np', { type: 'NodePort', ports: [{ port: 80, nodePort: 30042 }, { port: 81, name: 'x' }] }) })).json<{ spec: { ports: { nodePort: number }[] } }>();
+    const np = (await call(S, { method: 'POST', body: svc('np', { type: 'NodePort', ports: [{ port: 80, name: 'w', nodePort: 30042 }, { port: 81, name: 'x' }] }) })).json<{ spec: { ports: { nodePort: number }[] } }>();
     assert.equal(np.spec.ports[0]!.nodePort, 30042);
     assert.ok(np.spec.ports[1]!.nodePort >= 30000 && np.spec.ports[1]!.nodePort <= 30099);
     const clash = await call(S, { method: 'POST', body: svc('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: 30042 }] }) });
@@ -125,7 +125,7 @@ test('object lifecycle', async (t) => {
     const lb = (await call(S, { method: 'POST', body: svc('lb', { type: 'LoadBalancer', externalTrafficPolicy: 'Local' }) })).json<{ spec: { healthCheckNodePort: number } }>();
     assert.ok(lb.spec.healthCheckNodePort >= 30000);
     // An update without clusterIP/nodePort keeps them.
-    const kept = (await call(`${S}/np`, { method: 'PUT', body: svc('np', { type: 'NodePort', ports: [{ port: 80 }, { port: 81, name: 'x' }] }) })).json<{ spec: { clusterIP: string; ports: { nodePort: number }[] } }>();
+    const kept = (await call(`${S}/np`, { method: 'PUT', body: svc('np', { type: 'NodePort', ports: [{ port: 80, name: 'w' }, { port: 81, name: 'x' }] }) })).json<{ spec: { clusterIP: string; ports: { nodePort: number }[] } }>();
     assert.equal(kept.spec.ports[0]!.nodePort, 30042);
     await call(`${S}/a`, { method: 'DELETE' });
     await call(`${S}/np`, { method: 'DELETE' });

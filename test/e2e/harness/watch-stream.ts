@@ -1,5 +1,6 @@
 /** Opens a raw watch stream and collects its events (one JSON object per line). */
-import { request, type ClientRequest } from 'node:https';
+import type { ClientRequest } from 'node:http';
+import { request } from 'node:https';
 import { pollUntil } from './poll.js';
 
 export interface WatchEventLine {
