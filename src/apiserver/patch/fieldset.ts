@@ -89,7 +89,7 @@ function add(set: FieldSet, path: string[], value?: string): void {
 }
 
 /** The members a value sets, as SMD's ToFieldSet: leaves, list items, map entries, empty structs. */
-function walk(value: unknown, shape: Shape, path: string[], set: FieldSet): void {
+function walk(value: unknown, shape: Shape, path: string[], set: FieldSet, mapNodes = false): void {
   switch (shape.kind) {
     case 'leaf':
       add(set, path, JSON.stringify(value));
@@ -103,30 +103,31 @@ function walk(value: unknown, shape: Shape, path: string[], set: FieldSet): void
       for (const item of value) {
         const p = [...path, itemElement(item, shape.keys)];
         add(set, p);
-        if (shape.itemDef && isPlainObject(item)) walkStruct(item, shape.itemDef, p, set);
+        if (shape.itemDef && isPlainObject(item)) walkStruct(item, shape.itemDef, p, set, mapNodes);
         else add(set, p, JSON.stringify(item));
       }
       return;
     case 'map':
       if (!isPlainObject(value)) return add(set, path, JSON.stringify(value));
+      if (mapNodes && path.length > 0) add(set, path);
       for (const [k, v] of Object.entries(value)) {
         const p = [...path, `f:${k}`];
         const s = shapeOf(shape.values);
         if (s.kind === 'leaf' || v === null) add(set, p, JSON.stringify(v));
         else {
           add(set, p);
-          walk(v, s, p, set);
+          walk(v, s, p, set, mapNodes);
         }
       }
       return;
     case 'struct':
       if (!isPlainObject(value)) return add(set, path, JSON.stringify(value));
-      walkStruct(value, shape.def, path, set);
+      walkStruct(value, shape.def, path, set, mapNodes);
       return;
   }
 }
 
-function walkStruct(value: JsonObject, def: string, path: string[], set: FieldSet): void {
+function walkStruct(value: JsonObject, def: string, path: string[], set: FieldSet, mapNodes = false): void {
   for (const [k, v] of Object.entries(value)) {
     const p = [...path, `f:${k}`];
     const { shape } = fieldShape(def, k);
@@ -134,7 +135,7 @@ function walkStruct(value: JsonObject, def: string, path: string[], set: FieldSe
       add(set, p, JSON.stringify(v));
       continue;
     }
-    walk(v, shape, p, set);
+    walk(v, shape, p, set, mapNodes);
   }
 }
 
@@ -145,12 +146,15 @@ const IGNORED_META = new Set(['f:name', 'f:namespace', 'f:uid', 'f:resourceVersi
 /**
  * The field set of a whole object of definition `def`. For the main resource `status` is
  * ignored (its writes are reset); for the `status` subresource only `status` counts.
+ * `mapNodes` also lists every map (labels, data...) as a member, so a write that creates a map
+ * owns the map itself (`.` in FieldsV1), as Kubernetes records it for Update operations.
  */
-export function objectFieldSet(obj: unknown, def: string | undefined, subresource?: string): FieldSet {
+export function objectFieldSet(obj: unknown, def: string | undefined, subresource?: string, opts: { mapNodes?: boolean } = {}): FieldSet {
   const set: FieldSet = new Map();
   if (!isPlainObject(obj)) return set;
-  if (def) walkStruct(obj, def, [], set);
-  else walk(obj, { kind: 'map', values: { kind: 'open' } }, [], set);
+  const mapNodes = opts.mapNodes ?? false;
+  if (def) walkStruct(obj, def, [], set, mapNodes);
+  else walk(obj, { kind: 'map', values: { kind: 'open' } }, [], set, mapNodes);
   for (const [k, m] of set) {
     const [first, second] = m.path;
     const ignored =

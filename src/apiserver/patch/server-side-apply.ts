@@ -331,11 +331,13 @@ export function applyServerSideApply(opts: ServerSideApplyOptions): KubeObject {
     const below = (s: FieldSet) => [...s.values()].some((m) => m.path.length > path.length && isPrefix(path, m.path));
     return below(newSet) || others.some((o) => below(o.set));
   };
-  const toPrune = [...lastSet.values()].filter((m) => !ownedElsewhere(m.path)).sort((a, b) => b.path.length - a.path.length);
-  for (const m of toPrune) removePath(merged, m.path);
+  const toPrune = [...lastSet.values()].filter((m) => !ownedElsewhere(m.path));
+  const pruneKeys = new Set(toPrune.map((m) => pathKey(m.path)));
+  // Remove only top-most paths: an item goes as a whole, its fields with it.
+  for (const m of toPrune) if (!m.path.some((_, i) => i > 0 && pruneKeys.has(pathKey(m.path.slice(0, i))))) removePath(merged, m.path);
 
   // Conflicts: fields other managers own whose value this apply changes.
-  const { changed, removed } = compare(objectFieldSet(live ?? {}, def, subresource), objectFieldSet(merged, def, subresource));
+  const { changed, removed } = compare(objectFieldSet(live ?? {}, def, subresource, { mapNodes: true }), objectFieldSet(merged, def, subresource, { mapNodes: true }));
   const conflicts: { entry: ManagedFieldsEntry; path: string[]; owner: ManagerState }[] = [];
   for (const o of others) for (const [k, m] of o.set) if (changed.has(k)) conflicts.push({ entry: o.entry, path: m.path, owner: o });
   if (conflicts.length > 0 && !force) throw applyConflictError(conflicts);
@@ -386,12 +388,12 @@ export function recordUpdateManagedFields(opts: UpdateManagedFieldsOptions): Kub
   const base = old === undefined ? sent : deepEqual(sent, old.metadata.managedFields) || sent === undefined ? old.metadata.managedFields : sent;
   const managers = managersOf(base);
 
-  const { changed, removed } = compare(objectFieldSet(old ?? {}, def, trackSub), objectFieldSet(obj, def, trackSub));
+  const after = objectFieldSet(obj, def, trackSub, { mapNodes: true });
+  const { changed, removed } = compare(objectFieldSet(old ?? {}, def, trackSub, { mapNodes: true }), after);
   if (changed.size === 0 && removed.size === 0 && base === old?.metadata.managedFields) {
     if (base === undefined) return obj;
     return sent === base ? obj : { ...obj, metadata: { ...obj.metadata, managedFields: base } };
   }
-  const after = objectFieldSet(obj, def, trackSub);
   let self = managers.find((m) => sameManager(m.entry, manager, 'Update', subresource));
   if (!self) {
     self = { entry: { manager, operation: 'Update', apiVersion }, set: new Map() };
