@@ -10,6 +10,7 @@ import { EventRecorder } from '../client/record/event-recorder.js';
 import type { ApiClient } from '../client/types.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { DeploymentController } from './deployment/deployment-controller.js';
 import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { LeaderElector } from './leader-election/leader-elector.js';
@@ -58,6 +59,7 @@ const FACTORIES: Record<string, Factory> = {
   endpoints: (ctx, o) => new EndpointsController(ctx, { workers: o.workers }),
   endpointslice: (ctx, o) => new EndpointSliceController(ctx, { workers: o.workers }),
   replicaset: (ctx, o) => new ReplicaSetController(ctx, REPLICA_SET_KIND, { workers: o.workers }),
+  deployment: (ctx, o) => new DeploymentController(ctx, { workers: o.workers }),
   replicationcontroller: (ctx, o) => new ReplicaSetController(ctx, REPLICATION_CONTROLLER_KIND, { workers: o.workers }),
 };
 

@@ -63,7 +63,19 @@ export function setCondition(conditions: Condition[] | undefined, next: Conditio
   return list;
 }
 
-/** JSON-equal (key order of plain objects matters; callers build both sides the same way). */
+/** JSON with object keys sorted (undefined members dropped): equal values give equal text. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+/** Deep equality of JSON values, whatever the key order (what the server returns may be reordered). */
 export function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a) === canonicalJson(b);
 }

@@ -45,3 +45,42 @@ export function makeService(name: string, opts: { ns?: string; selector?: Record
     },
   };
 }
+
+/**
+ * Plays the node agent for tests: every pod that appears gets an IP and, after `readyDelayMs`,
+ * phase Running + Ready=True; pods being deleted are removed (grace period over). Stop with the
+ * returned function.
+ */
+export function fakeKubelet(client: import('../../client/testing/fake-client.js').FakeClient, opts: { readyDelayMs?: number } = {}): () => void {
+  let stopped = false;
+  let n = 0;
+  const seen = new Set<string>();
+  const tick = async () => {
+    while (!stopped) {
+      for (const p of client.objects<Pod>('pods')) {
+        const key = `${p.metadata.namespace}/${p.metadata.name}`;
+        if (p.metadata.deletionTimestamp) {
+          await client.delete(R_PODS, p.metadata.name!, p.metadata.namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
+          continue;
+        }
+        if (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') || seen.has(key)) continue;
+        seen.add(key);
+        const ip = `198.18.${Math.floor(++n / 250)}.${(n % 250) + 1}`;
+        setTimeout(() => {
+          if (stopped) return;
+          const cur = client.peek<Pod>('pods', p.metadata.name!, p.metadata.namespace);
+          if (!cur || cur.metadata.deletionTimestamp) return;
+          cur.status = { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] };
+          void client.update(R_PODS, cur, { subresource: 'status' }).catch(() => seen.delete(key));
+        }, opts.readyDelayMs ?? 0);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  void tick();
+  return () => {
+    stopped = true;
+  };
+}
+
+const R_PODS = { group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', listKind: 'PodList', namespaced: true, shortNames: [], categories: [], subresources: [] } as import('../../api/resources.js').ResourceInfo;
