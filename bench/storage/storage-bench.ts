@@ -2,14 +2,14 @@
  * Storage benchmark, one bounded run (< 2 min):
  *  1. durable creates/s with ~1 KiB values at concurrency 1 and 64: sqlite and etcd backends,
  *     next to raw etcd puts of the same size through the same etcd3 client (the reference);
- *  2. list of 100k objects (sqlite, memory);
- *  3. one write delivered to 1,000 watchers, p50/p99 from the write call to each delivery
- *     (includes the write's own commit). etcd is not measured here: 1,000 etcd watchers
- *     take the etcd3 client ~30 s just to attach (one at a time).
+ *  2. one write delivered to 1,000 watchers, p50/p99 from the write call to each delivery
+ *     (includes the write's own commit) for sqlite and memory. etcd is not measured here:
+ *     1,000 etcd watchers take the etcd3 client ~30 s just to attach (one at a time);
+ *  3. list of 100k objects (sqlite with and without its latest-value index, memory).
  * Usage: npx tsx bench/storage/storage-bench.ts [--seconds N] [--list N] [--watchers N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { etcdSkipReason, startEtcd } from '../../test/e2e/harness/etcd.js';
@@ -110,7 +110,8 @@ async function fanoutBench(name: string, s: Storage, writes = 20): Promise<strin
 async function main(): Promise<void> {
   const rows: string[] = [];
   const started = performance.now();
-  console.log(`storage benchmark ${new Date().toISOString()}, ${seconds} s per throughput run, node ${process.version}`);
+  const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`storage benchmark ${new Date().toISOString()}, ${seconds} s per throughput run, node ${process.version}, load average ${load()}`);
 
   // 1. durable creates/s. For each concurrency the raw etcd reference runs before and after
   //    the backends and the mean is used, so load drifting on a shared machine hits both sides.
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(r);
   console.log('');
-  console.log(`total ${fmt((performance.now() - started) / 1000, 1)} s`);
+  console.log(`total ${fmt((performance.now() - started) / 1000, 1)} s, load average at the end ${load()}`);
 }
 
 main()

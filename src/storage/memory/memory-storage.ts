@@ -91,7 +91,7 @@ export class MemoryStorage implements Storage {
     const last = versions?.[versions.length - 1];
     if (last && !last.deleted) throw new StorageError('KeyExists', `key ${key} already exists`, last.kv);
     const rev = this.rev + 1;
-    const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
+    const kv: KeyValue = Object.freeze({ key, value, createRevision: rev, modRevision: rev });
     this.commit(key, versions, { kv, deleted: false }, { type: 'put', kv, created: true, revision: rev });
     return kv;
   }
@@ -105,7 +105,7 @@ export class MemoryStorage implements Storage {
       throw new StorageError('Conflict', `key ${key} is at revision ${last.kv.modRevision}, not ${expectedRevision}`, last.kv);
     }
     const rev = this.rev + 1;
-    const kv: KeyValue = { key, value, createRevision: last.kv.createRevision, modRevision: rev };
+    const kv: KeyValue = Object.freeze({ key, value, createRevision: last.kv.createRevision, modRevision: rev });
     this.commit(key, versions, { kv, deleted: false }, { type: 'put', kv, prevKv: last.kv, created: false, revision: rev });
     return kv;
   }
@@ -119,7 +119,7 @@ export class MemoryStorage implements Storage {
       throw new StorageError('Conflict', `key ${key} is at revision ${last.kv.modRevision}, not ${expectedRevision}`, last.kv);
     }
     const rev = this.rev + 1;
-    const kv: KeyValue = { key, value: last.kv.value, createRevision: last.kv.createRevision, modRevision: rev };
+    const kv: KeyValue = Object.freeze({ key, value: last.kv.value, createRevision: last.kv.createRevision, modRevision: rev });
     this.commit(key, versions, { kv, deleted: true }, { type: 'delete', kv, prevKv: last.kv, created: false, revision: rev });
     return kv;
   }
@@ -190,6 +190,8 @@ export class MemoryStorage implements Storage {
       this.history.set(key, [version]);
       this.newKeys.push(key);
     }
+    // Shared by every watcher: nobody may change it.
+    Object.freeze(event);
     this.events.push(event);
     this.fanout.publish([event]);
   }

@@ -213,7 +213,7 @@ export class SqliteStorage implements Storage {
     if (options.cacheLatest !== false) {
       this.latest = new LatestIndex();
       for (const r of this.stmt.list.iterate({ p: '', after: '', rev: this.rev, limit: -1 }) as IterableIterator<[string, number, number, string]>) {
-        this.latest.set({ key: r[0], value: r[3], createRevision: r[2], modRevision: r[1] });
+        this.latest.set(Object.freeze({ key: r[0], value: r[3], createRevision: r[2], modRevision: r[1] }));
       }
     }
     if (this.opts.compactIntervalMs > 0) this.scheduleCompaction();
@@ -417,7 +417,7 @@ export class SqliteStorage implements Storage {
       const rev = this.rev + 1;
       this.stmt.insert.run(rev, w.key, 1, 0, rev, last ? last[0] : 0, w.value);
       this.rev = rev;
-      const kv: KeyValue = { key: w.key, value: w.value, createRevision: rev, modRevision: rev };
+      const kv: KeyValue = Object.freeze({ key: w.key, value: w.value, createRevision: rev, modRevision: rev });
       events.push(event(false, true, kv, undefined));
       return kv;
     }
@@ -431,7 +431,7 @@ export class SqliteStorage implements Storage {
     const value = deleting ? prev.value : w.value;
     this.stmt.insert.run(rev, w.key, 0, deleting ? 1 : 0, prev.createRevision, prev.modRevision, value);
     this.rev = rev;
-    const kv: KeyValue = { key: w.key, value, createRevision: prev.createRevision, modRevision: rev };
+    const kv: KeyValue = Object.freeze({ key: w.key, value, createRevision: prev.createRevision, modRevision: rev });
     events.push(event(deleting, false, kv, prev));
     return kv;
   }
@@ -492,7 +492,8 @@ function rowToKv(r: Row | [...Row, ...unknown[]]): KeyValue {
 function event(deleted: boolean, created: boolean, kv: KeyValue, prevKv: KeyValue | undefined): StorageEvent {
   const ev: StorageEvent = { type: deleted ? 'delete' : 'put', kv, created, revision: kv.modRevision };
   if (prevKv) ev.prevKv = prevKv;
-  return ev;
+  // Shared by every watcher: nobody may change it.
+  return Object.freeze(ev);
 }
 
 function compactedError(revision: number, compacted: number): StorageError {
