@@ -53,7 +53,8 @@ export class UserspaceBackend implements ProxyBackend {
   private readonly clock: Clock;
   private readonly log: Logger;
   private cancelSweep: (() => void) | undefined;
-  private dummyReady = false;
+  /** The device holding virtual IPs in `dummy` mode: skiff-svc, or `lo` when the kernel has no dummy driver. */
+  private svcDevice: string | undefined;
 
   constructor(private readonly o: UserspaceBackendOptions) {
     this.clock = o.clock ?? systemClock;
@@ -139,12 +140,17 @@ export class UserspaceBackend implements ProxyBackend {
   private async ensureAddress(ip: string): Promise<void> {
     if (this.o.addressMode !== 'dummy' || this.isNodeIP(ip) || this.addresses.has(ip)) return;
     const exec = this.o.exec!;
-    if (!this.dummyReady) {
-      await exec('ip', ['link', 'add', DUMMY_INTERFACE, 'type', 'dummy'], { check: false });
-      await exec('ip', ['link', 'set', DUMMY_INTERFACE, 'up']);
-      this.dummyReady = true;
+    if (!this.svcDevice) {
+      const add = await exec('ip', ['link', 'add', DUMMY_INTERFACE, 'type', 'dummy'], { check: false });
+      if (add.code !== 0 && /Unknown device type|not supported/i.test(add.stderr)) {
+        this.log.warn('no dummy device driver in this kernel: service addresses go on lo');
+        this.svcDevice = 'lo';
+      } else {
+        await exec('ip', ['link', 'set', DUMMY_INTERFACE, 'up']);
+        this.svcDevice = DUMMY_INTERFACE;
+      }
     }
-    await exec('ip', ['addr', 'replace', `${ip}/32`, 'dev', DUMMY_INTERFACE]);
+    await exec('ip', ['addr', 'replace', `${ip}/32`, 'dev', this.svcDevice]);
     this.addresses.add(ip);
   }
 
@@ -154,13 +160,16 @@ export class UserspaceBackend implements ProxyBackend {
     for (const ip of this.addresses) {
       if (still.has(ip)) continue;
       this.addresses.delete(ip);
-      await this.o.exec!('ip', ['addr', 'del', `${ip}/32`, 'dev', DUMMY_INTERFACE], { check: false });
+      await this.o.exec!('ip', ['addr', 'del', `${ip}/32`, 'dev', this.svcDevice ?? DUMMY_INTERFACE], { check: false });
     }
   }
 
   async cleanup(): Promise<void> {
     await this.stop();
-    if (this.o.addressMode === 'dummy') await this.o.exec!('ip', ['link', 'del', DUMMY_INTERFACE], { check: false });
+    if (this.o.addressMode === 'dummy') {
+      for (const ip of this.addresses) await this.o.exec!('ip', ['addr', 'del', `${ip}/32`, 'dev', this.svcDevice ?? DUMMY_INTERFACE], { check: false });
+      if (this.svcDevice === DUMMY_INTERFACE) await this.o.exec!('ip', ['link', 'del', DUMMY_INTERFACE], { check: false });
+    }
     this.addresses.clear();
   }
 

@@ -24,7 +24,7 @@ async function setup(t: import('node:test').TestContext, clock = new FakeClock(D
     await core.stop();
     await backend.cleanup();
   });
-  await core.whenSynced();
+  await until('the first sync', () => core.syncCount > 0, 10_000);
   const synced = async (fn: () => void) => {
     const n = core.syncCount;
     fn();
