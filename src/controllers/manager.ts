@@ -13,6 +13,8 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { DeploymentController } from './deployment/deployment-controller.js';
 import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.js';
+import { GarbageCollector } from './garbage-collector/garbage-collector.js';
+import { NamespaceController } from './namespace/namespace-controller.js';
 import { LeaderElector } from './leader-election/leader-elector.js';
 import { REPLICA_SET_KIND, REPLICATION_CONTROLLER_KIND, ReplicaSetController } from './replicaset/replica-set-controller.js';
 import type { Controller, ControllerContext } from './shared/controller-context.js';
@@ -60,6 +62,8 @@ const FACTORIES: Record<string, Factory> = {
   endpointslice: (ctx, o) => new EndpointSliceController(ctx, { workers: o.workers }),
   replicaset: (ctx, o) => new ReplicaSetController(ctx, REPLICA_SET_KIND, { workers: o.workers }),
   deployment: (ctx, o) => new DeploymentController(ctx, { workers: o.workers }),
+  garbagecollector: (ctx, o) => new GarbageCollector(ctx, { workers: o.workers }),
+  namespace: (ctx) => new NamespaceController(ctx),
   replicationcontroller: (ctx, o) => new ReplicaSetController(ctx, REPLICATION_CONTROLLER_KIND, { workers: o.workers }),
 };
 
