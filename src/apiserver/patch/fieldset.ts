@@ -153,16 +153,21 @@ export function objectFieldSet(obj: unknown, def: string | undefined, subresourc
   const set: FieldSet = new Map();
   if (!isPlainObject(obj)) return set;
   const mapNodes = opts.mapNodes ?? false;
-  if (def) walkStruct(obj, def, [], set, mapNodes);
-  else walk(obj, { kind: 'map', values: { kind: 'open' } }, [], set, mapNodes);
-  for (const [k, m] of set) {
-    const [first, second] = m.path;
-    const ignored =
-      IGNORED_TOP.has(first) ||
-      (first === 'f:metadata' && (second === undefined || IGNORED_META.has(second))) ||
-      (subresource === 'status' ? first !== 'f:status' : subresource === undefined && first === 'f:status');
-    if (ignored) set.delete(k);
+  // Ignored parts are never walked (this runs on every write).
+  const top: JsonObject = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (IGNORED_TOP.has(`f:${k}`)) continue;
+    if (subresource === 'status' ? k !== 'status' : subresource === undefined && k === 'status') continue;
+    if (k === 'metadata' && isPlainObject(v)) {
+      const meta: JsonObject = {};
+      for (const [mk, mv] of Object.entries(v)) if (!IGNORED_META.has(`f:${mk}`)) meta[mk] = mv;
+      if (Object.keys(meta).length > 0) top.metadata = meta;
+      continue;
+    }
+    top[k] = v;
   }
+  if (def) walkStruct(top, def, [], set, mapNodes);
+  else walk(top, { kind: 'map', values: { kind: 'open' } }, [], set, mapNodes);
   return set;
 }
 
