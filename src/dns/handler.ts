@@ -24,6 +24,7 @@ import { newQueryScan, scanQuery, SCAN_DROP, SCAN_FORMERR, SCAN_OK, SCAN_SLOW, t
 
 export type PodsMode = 'disabled' | 'insecure' | 'verified';
 
+/** Valid only during the handle() call (the UDP server reuses one object). */
 export interface QueryContext {
   transport: 'udp' | 'tcp';
   address: string;
@@ -94,7 +95,8 @@ export class DnsHandler {
       if (this.synced || (this.synced = this.o.isSynced())) {
         const entry = this.o.store.table.lookup(query, 12, s.qnameEnd, s.hash);
         if (entry !== undefined) {
-          const base = entry.byType.get(s.qtype) ?? entry.other ?? this.o.store.nodataFor(entry);
+          const base =
+            entry.byType.get(s.qtype) ?? entry.other ?? (s.qtype === RRType.ANY ? this.o.store.anyFor(entry) : this.o.store.nodataFor(entry));
           if (this.o.metrics) this.o.metrics.precomputedHits++;
           return this.count(patchPrecomputed(query, s, base, responseLimit(s, tcp)));
         }

@@ -28,6 +28,8 @@ export interface NameAnswers {
   readonly other: Buffer | undefined;
   /** NOERROR, no answers, SOA in authority: built on first use. */
   nodata: Buffer | undefined;
+  /** qtype ANY: every record at the name, built on first use (rarely asked; RFC 8482). */
+  any: Buffer | undefined;
   readonly name: string;
 }
 
@@ -37,6 +39,8 @@ export interface RecordStoreOptions {
 }
 
 const EMPTY: Rec[] = [];
+/** Shared by every empty non-terminal (most names of a big cluster are one or the other). */
+const EMPTY_TYPES: Map<number, Buffer> = new Map();
 
 export class RecordStore {
   readonly table = new AnswerTable<NameAnswers>();
@@ -129,8 +133,7 @@ export class RecordStore {
       const answers = all.filter((r) => r.type === type);
       byType.set(type, this.encode(name, type, answers, this.additionalFor(answers)));
     }
-    if (all.length > 0 && !other) byType.set(RRType.ANY, this.encode(name, RRType.ANY, all, []));
-    this.table.set(key, { byType, other, nodata: undefined, name });
+    this.table.set(key, { byType: byType.size > 0 ? byType : EMPTY_TYPES, other, nodata: undefined, any: undefined, name });
   }
 
   /** SRV targets' and NS hosts' addresses, when we hold them. */
@@ -161,6 +164,16 @@ export class RecordStore {
     for (const r of answers) w.record({ name: r.name, type: r.type, class: RRClass.IN, ttl: r.ttl, data: r.data });
     for (const r of additional) w.record({ name: r.name, type: r.type, class: RRClass.IN, ttl: r.ttl, data: r.data });
     return w.finish();
+  }
+
+  /** The response to qtype ANY: every record, or NODATA for an empty non-terminal. */
+  anyFor(entry: NameAnswers): Buffer {
+    if (entry.other) return entry.other;
+    if (entry.any) return entry.any;
+    const all = this.records(entry.name);
+    if (all.length === 0) return this.nodataFor(entry);
+    entry.any = this.encode(entry.name, RRType.ANY, all, []);
+    return entry.any;
   }
 
   /** NODATA packet for `entry` (NOERROR, SOA in authority), cached on the entry. */

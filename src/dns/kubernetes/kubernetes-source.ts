@@ -38,9 +38,11 @@ export class KubernetesSource {
   private readonly slices = new Map<string, Map<string, SliceView>>();
   /** slice key → the service key it was filed under (labels can change). */
   private readonly sliceOwner = new Map<string, string>();
-  /** pod IP → pod keys (`ns/name`) holding it. */
-  private readonly podsByIP = new Map<string, Set<string>>();
-  private readonly podIPs = new Map<string, string[]>();
+  /**
+   * pod IP → `ns/name` of the pod holding it (a Set in the rare case of several: a pod
+   * replaced by one that got the same IP before the old one's delete event arrived).
+   */
+  private readonly podsByIP = new Map<string, string | Set<string>>();
   private readonly dnsServiceKey: string;
   private readonly serial: number;
   private started = false;
@@ -69,7 +71,7 @@ export class KubernetesSource {
     });
     o.pods?.addEventHandler({
       onAdd: (p) => this.onPod(p),
-      onUpdate: (_old, p) => this.onPod(p),
+      onUpdate: (old, p) => this.onPod(p, old),
       onDelete: (p) => this.onPodDeleted(p),
     });
   }
@@ -86,16 +88,16 @@ export class KubernetesSource {
 
   /** Namespace of the pod holding `ip`, when exactly one does (autopath needs an unambiguous client). */
   podNamespace(ip: string): string | undefined {
-    const keys = this.podsByIP.get(ip);
-    if (!keys || keys.size !== 1) return undefined;
-    const [k] = keys;
-    return k!.slice(0, k!.indexOf('/'));
+    const k = this.podsByIP.get(ip);
+    if (typeof k !== 'string') return undefined;
+    return k.slice(0, k.indexOf('/'));
   }
 
   podExists(namespace: string, ip: string): boolean {
-    const keys = this.podsByIP.get(ip);
-    if (!keys) return false;
-    for (const k of keys) if (k.startsWith(`${namespace}/`)) return true;
+    const k = this.podsByIP.get(ip);
+    if (k === undefined) return false;
+    if (typeof k === 'string') return k.startsWith(`${namespace}/`);
+    for (const x of k) if (x.startsWith(`${namespace}/`)) return true;
     return false;
   }
 
@@ -120,8 +122,32 @@ export class KubernetesSource {
     const view = serviceView(s);
     if (!view) return;
     const k = key(view.namespace, view.name);
+    const before = this.services.get(k);
     this.services.set(k, view);
+    if (view.kind !== 'headless') this.dropSlices(k);
+    else if (before && before.kind !== 'headless') this.reloadSlices(k, view.namespace, view.name);
     this.rebuild(k);
+  }
+
+  private dropSlices(svcKey: string): void {
+    const m = this.slices.get(svcKey);
+    if (!m) return;
+    for (const sk of m.keys()) this.sliceOwner.delete(sk);
+    this.slices.delete(svcKey);
+  }
+
+  /** A Service turned headless: its slices' views were dropped, read them back from the informer. */
+  private reloadSlices(svcKey: string, namespace: string, name: string): void {
+    const m = new Map<string, SliceView>();
+    for (const slice of this.options.endpointSlices.store.byIndex('namespace', namespace)) {
+      if (sliceServiceName(slice) !== name) continue;
+      const v = sliceView(slice);
+      if (!v) continue;
+      const sk = key(slice.metadata.namespace, slice.metadata.name);
+      m.set(sk, v);
+      this.sliceOwner.set(sk, svcKey);
+    }
+    if (m.size > 0) this.slices.set(svcKey, m);
   }
 
   private onServiceDeleted(s: Service): void {
@@ -142,6 +168,13 @@ export class KubernetesSource {
       this.rebuild(previous);
     }
     if (!svcKey || !view) return;
+    const svc = this.services.get(svcKey);
+    if (svc && svc.kind !== 'headless') {
+      // Only headless Services answer from endpoints; drop the view (memory at 100k pods)
+      // and re-read the informer's store if the Service ever becomes headless.
+      this.dropSlices(svcKey);
+      return;
+    }
     let m = this.slices.get(svcKey);
     if (!m) this.slices.set(svcKey, (m = new Map()));
     m.set(sk, view);
@@ -160,36 +193,38 @@ export class KubernetesSource {
     this.rebuild(svcKey);
   }
 
-  private onPod(p: Pod): void {
-    const pk = key(p.metadata.namespace, p.metadata.name);
+  private static podIPs(p: Pod): string[] {
     const ips: string[] = [];
     const status = p.status as { podIP?: string; podIPs?: { ip: string }[] } | undefined;
     for (const raw of [...(status?.podIPs?.map((x) => x.ip) ?? []), ...(status?.podIP ? [status.podIP] : [])]) {
       const c = canonicalIP(raw);
       if (c && !ips.includes(c)) ips.push(c);
     }
-    this.unindexPod(pk);
-    if (ips.length === 0) return;
-    this.podIPs.set(pk, ips);
-    for (const ip of ips) {
-      let s = this.podsByIP.get(ip);
-      if (!s) this.podsByIP.set(ip, (s = new Set()));
-      s.add(pk);
+    return ips;
+  }
+
+  private onPod(p: Pod, old?: Pod): void {
+    const pk = key(p.metadata.namespace, p.metadata.name);
+    if (old) for (const ip of KubernetesSource.podIPs(old)) this.unindexPodIP(ip, pk);
+    for (const ip of KubernetesSource.podIPs(p)) {
+      const cur = this.podsByIP.get(ip);
+      if (cur === undefined || cur === pk) this.podsByIP.set(ip, pk);
+      else if (typeof cur === 'string') this.podsByIP.set(ip, new Set([cur, pk]));
+      else cur.add(pk);
     }
   }
 
   private onPodDeleted(p: Pod): void {
-    this.unindexPod(key(p.metadata.namespace, p.metadata.name));
+    const pk = key(p.metadata.namespace, p.metadata.name);
+    for (const ip of KubernetesSource.podIPs(p)) this.unindexPodIP(ip, pk);
   }
 
-  private unindexPod(pk: string): void {
-    const old = this.podIPs.get(pk);
-    if (!old) return;
-    this.podIPs.delete(pk);
-    for (const ip of old) {
-      const s = this.podsByIP.get(ip);
-      s?.delete(pk);
-      if (s && s.size === 0) this.podsByIP.delete(ip);
+  private unindexPodIP(ip: string, pk: string): void {
+    const cur = this.podsByIP.get(ip);
+    if (cur === pk) this.podsByIP.delete(ip);
+    else if (cur instanceof Set) {
+      cur.delete(pk);
+      if (cur.size === 1) this.podsByIP.set(ip, [...cur][0]!);
     }
   }
 }

@@ -28,7 +28,11 @@ export class UdpServer {
   constructor(private readonly o: UdpServerOptions) {}
 
   async listen(): Promise<number> {
-    const socket = createSocket({ type: isIPv6(this.o.host) ? 'udp6' : 'udp4' });
+    // Replies go to the IP the query came from: no name resolution needed. The default
+    // (dns.lookup) defers every send by a tick; this answers synchronously.
+    const lookup = (address: string, _family: unknown, cb: (err: Error | null, address: string, family: number) => void): void =>
+      cb(null, address, isIPv6(address) ? 6 : 4);
+    const socket = createSocket({ type: isIPv6(this.o.host) ? 'udp6' : 'udp4', lookup: lookup as never });
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -46,9 +50,10 @@ export class UdpServer {
     socket.on('error', (err) => this.o.logger?.warn({ err }, 'udp socket error'));
     const handler = this.o.handler;
     const metrics = this.o.metrics;
-    const onSent = (err: Error | null): void => {
-      if (err) this.o.logger?.debug({ err }, 'udp send failed');
-    };
+    // One context object, rewritten per packet: the handler reads it only during handle().
+    const ctx: QueryContext = { transport: 'udp', address: '', port: 0 };
+    // No send callback: a callback costs a tick per packet; send errors (e.g. EAGAIN when the
+    // kernel buffer is full) mean a lost answer the client retries, like a lost query.
     socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
       if (msg.length > MAX_UDP_QUERY_BYTES) {
         if (metrics) metrics.dropped++;
@@ -56,16 +61,17 @@ export class UdpServer {
       }
       const t0 = metrics?.sample() ? performance.now() : 0;
       if (metrics) metrics.byTransport.udp++;
-      const ctx: QueryContext = { transport: 'udp', address: rinfo.address, port: rinfo.port };
+      ctx.address = rinfo.address;
+      ctx.port = rinfo.port;
       const out = handler.handle(msg, ctx);
       if (out === null) return;
       if (!(out instanceof Promise)) {
-        socket.send(out, rinfo.port, rinfo.address, onSent);
+        socket.send(out, rinfo.port, rinfo.address);
         if (t0 !== 0) metrics!.observeLatency((performance.now() - t0) / 1000);
         return;
       }
       void out.then((r) => {
-        if (r && this.socket) socket.send(r, rinfo.port, rinfo.address, onSent);
+        if (r && this.socket) socket.send(r, rinfo.port, rinfo.address);
         if (t0 !== 0) metrics!.observeLatency((performance.now() - t0) / 1000);
       });
     });

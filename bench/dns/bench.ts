@@ -1,0 +1,205 @@
+/**
+ * DNS benchmark, one run, all references measured side by side (bench/dns/README.md):
+ *   npx tsx bench/dns/bench.ts [--seconds 8] [--skip-memory] [--workers 1,2]
+ *
+ * 1. dnsperf (-c 4) against: Skiff DNS (fake informers, 1,000 Services, separate process),
+ *    knot (knotd, udp-workers 1, same 1,000 names from a generated zone file), dnsmasq
+ *    (--no-daemon, same names from a hosts file): QPS and average latency at full load, then
+ *    p99 latency at half of each server's own max rate (dnsperf -Q, per-query latencies via -v).
+ * 2. Memory at 10,000 Services + 100,000 pods (bench/dns/memory.ts, own process) vs CoreDNS's
+ *    published (pods + services) × 0.86 KB + 49 MB.
+ * 3. Service creation → first correct answer, p99 (bench/dns/create-latency.ts).
+ * Traffic only to 127.0.0.2-4.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { serviceName } from './fake-cluster.js';
+import { query } from '../../src/dns/testing/dns-client.js';
+import { RRType } from '../../src/dns/wire/constants.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    'skip-memory': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1,2' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const NAMES = 1000;
+const dir = mkdtempSync(join(tmpdir(), 'skiff-dns-bench-'));
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.bind(0, host, () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitAnswer(host: string, port: number, name: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    try {
+      const m = await query(port, name, RRType.A, { host, timeoutMs: 300 });
+      if (m.answers.length > 0) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${host}:${port} never answered ${name}`);
+}
+
+interface PerfResult {
+  qps: number;
+  avgMs: number;
+  lostPct: number;
+  p99Ms?: number;
+}
+
+function dnsperf(host: string, port: number, opts: { seconds: number; maxQps?: number; verbose?: boolean }): PerfResult {
+  const args = ['-s', host, '-p', String(port), '-d', join(dir, 'names.txt'), '-c', '4', '-l', String(opts.seconds), '-t', '2'];
+  if (opts.maxQps) args.push('-Q', String(Math.round(opts.maxQps)));
+  if (opts.verbose) args.push('-v');
+  const r = spawnSync('dnsperf', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const out = r.stdout + r.stderr;
+  const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? NaN);
+  const res: PerfResult = {
+    qps: num(/Queries per second:\s+([\d.]+)/),
+    avgMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    lostPct: num(/Queries lost:\s+\d+ \(([\d.]+)%\)/),
+  };
+  if (opts.verbose) {
+    // "> NOERROR svc1.ns1.svc.cluster.local A 0.000123" — the last field is the latency in seconds.
+    const lat: number[] = [];
+    for (const line of out.split('\n')) {
+      const m = /^> \S+ .* ([\d.]+)$/.exec(line);
+      if (m) lat.push(Number(m[1]));
+    }
+    lat.sort((a, b) => a - b);
+    if (lat.length > 0) res.p99Ms = lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))]! * 1000;
+  }
+  return res;
+}
+
+async function startKnot(): Promise<{ host: string; port: number }> {
+  const host = '127.0.0.2';
+  const port = await freePort(host);
+  const lines = ['$ORIGIN cluster.local.', '$TTL 5', '@ SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 5', '@ NS ns.dns', 'ns.dns A 198.19.0.10'];
+  for (let i = 0; i < NAMES; i++) {
+    const s = serviceName(i);
+    lines.push(`${s.name}.${s.ns}.svc A ${s.ip}`);
+  }
+  writeFileSync(join(dir, 'cluster.local.zone'), lines.join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'knot.conf'),
+    `server:\n  rundir: "${dir}"\n  listen: ${host}@${port}\n  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n` +
+      `log:\n  - target: stderr\n    any: warning\n` +
+      `database:\n  storage: "${dir}"\n` +
+      `zone:\n  - domain: cluster.local\n    storage: "${dir}"\n    file: "cluster.local.zone"\n`,
+  );
+  children.push(spawn('knotd', ['-c', join(dir, 'knot.conf')], { stdio: 'ignore' }));
+  await waitAnswer(host, port, serviceName(1).fqdn);
+  return { host, port };
+}
+
+async function startDnsmasq(): Promise<{ host: string; port: number }> {
+  const host = '127.0.0.3';
+  const port = await freePort(host);
+  const hosts = [];
+  for (let i = 0; i < NAMES; i++) {
+    const s = serviceName(i);
+    hosts.push(`${s.ip} ${s.fqdn}`);
+  }
+  writeFileSync(join(dir, 'hosts'), hosts.join('\n') + '\n');
+  children.push(
+    spawn(
+      'dnsmasq',
+      ['--no-daemon', '--conf-file=/dev/null', `--port=${port}`, `--listen-address=${host}`, '--bind-interfaces', '--no-resolv', '--no-hosts', `--addn-hosts=${join(dir, 'hosts')}`, '--local-ttl=5', '--user=root', '--pid-file=', '--cache-size=10000'],
+      { stdio: 'ignore' },
+    ),
+  );
+  await waitAnswer(host, port, serviceName(1).fqdn);
+  return { host, port };
+}
+
+async function startSkiff(workers: number): Promise<{ host: string; port: number; child: ChildProcess }> {
+  const host = '127.0.0.4';
+  const port = workers > 1 ? await freePort(host) : 0;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve-fake.ts'), '--host', host, '--port', String(port), '--services', String(NAMES), '--workers', String(workers)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const ready = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const m = /READY (\d+)/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`serve-fake exited ${code}`)));
+  });
+  await waitAnswer(host, ready, serviceName(1).fqdn);
+  return { host, port: ready, child };
+}
+
+function runChild(script: string, env: Record<string, string> = {}): unknown {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, script)], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { error: (r.stderr || r.stdout).slice(-500) };
+  }
+}
+
+async function main(): Promise<void> {
+  writeFileSync(join(dir, 'names.txt'), Array.from({ length: NAMES }, (_, i) => `${serviceName(i).fqdn} A`).join('\n') + '\n');
+  const loadBefore = (await import('node:os')).loadavg();
+  const knot = await startKnot();
+  const dnsmasq = await startDnsmasq();
+  const targets: { label: string; host: string; port: number }[] = [
+    { label: 'knot 3 (1 UDP worker)', ...knot },
+    { label: 'dnsmasq', ...dnsmasq },
+  ];
+  for (const w of values.workers.split(',').map(Number)) {
+    const s = await startSkiff(w);
+    targets.push({ label: `Skiff DNS (${w} process${w > 1 ? 'es' : ''})`, host: s.host, port: s.port });
+  }
+  const results = new Map<string, PerfResult>();
+  for (const t of targets) {
+    const full = dnsperf(t.host, t.port, { seconds: SECONDS });
+    const half = dnsperf(t.host, t.port, { seconds: Math.max(3, Math.round(SECONDS / 2)), maxQps: full.qps / 2, verbose: true });
+    results.set(t.label, { ...full, p99Ms: half.p99Ms! });
+    process.stderr.write(`${t.label}: ${JSON.stringify(results.get(t.label))}\n`);
+  }
+  const knotQps = results.get(targets[0]!.label)!.qps;
+  const rows = [...results].map(
+    ([label, r]) => `| ${label} | ${Math.round(r.qps).toLocaleString('en-US')} | ${(r.qps / knotQps).toFixed(2)}× | ${r.avgMs.toFixed(3)} | ${r.lostPct}% | ${r.p99Ms?.toFixed(3)} |`,
+  );
+  console.log(`\nload average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} (2 cores shared with other work)\n`);
+  console.log('| server | QPS (dnsperf -c 4, 1,000 names) | vs knot | avg latency ms at max | lost | p99 ms at half max rate |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  for (const c of children) c.kill('SIGTERM');
+  if (!values['skip-memory']) {
+    console.log('\nmemory at 10,000 Services + 100,000 pods (DNS side only):', JSON.stringify(runChild('memory.ts', { MODE: 'lean' })));
+    console.log('memory at 10,000 Services + 100,000 pods (with informer caches):', JSON.stringify(runChild('memory.ts', { MODE: 'full' })));
+    const lat = runChild('create-latency.ts');
+    console.log('Service creation → first correct answer:', JSON.stringify(lat));
+  }
+}
+
+await main();
+process.exit(0);
