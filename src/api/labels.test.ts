@@ -219,3 +219,26 @@ test('matching 100k label sets is fast', () => {
   // ~2-5 ms on this machine; generous bound for a loaded 2-core box.
   assert.ok(ms < 100, `100k matches took ${ms.toFixed(1)} ms`);
 });
+
+test('random input never throws anything but BadRequest, and valid output round-trips', () => {
+  const alphabet = ['a', 'b', 'x.y/z', '=', '==', '!=', '!', ',', ' ', '(', ')', 'in', 'notin', '-', '_', '>', '<', '1', 'é', '\t'];
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  let parsed = 0;
+  for (let i = 0; i < 3000; i++) {
+    let s = '';
+    const len = 1 + rnd(12);
+    for (let j = 0; j < len; j++) s += alphabet[rnd(alphabet.length)];
+    try {
+      const sel = parseSelector(s);
+      parsed++;
+      assert.equal(parseSelector(sel.toString()).toString(), sel.toString(), `round trip of ${JSON.stringify(s)}`);
+    } catch (e) {
+      assert.ok(e instanceof StatusError && e.reason === 'BadRequest', `${JSON.stringify(s)} threw ${e}`);
+    }
+  }
+  assert.ok(parsed > 50, `some random selectors parse (${parsed})`);
+});

@@ -24,9 +24,10 @@ export interface Requirement {
 
 type Matcher = (labels: Readonly<Record<string, string>>) => boolean;
 
+/** Inherited Object.prototype members are never strings, so a typeof check suffices. */
 function labelOf(labels: Readonly<Record<string, string>>, key: string): string | undefined {
   const v = labels[key];
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(labels, key) ? v : undefined;
+  return typeof v === 'string' ? v : undefined;
 }
 
 function compileRequirement(r: Requirement): Matcher {
