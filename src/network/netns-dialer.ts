@@ -75,26 +75,32 @@ export class NetnsDialer {
         clearTimeout(timer);
         reject(e);
       });
-      const onData = (d: Buffer): void => {
-        buf = Buffer.concat([buf, d]);
-        const i = buf.indexOf(10);
-        if (i < 0) return;
-        clearTimeout(timer);
-        s.removeListener('data', onData);
-        s.pause();
-        const line = buf.subarray(0, i).toString();
-        const rest = buf.subarray(i + 1);
-        if (line !== 'OK') {
-          s.destroy();
-          reject(new Error(`dial ${host}:${port}: ${line.replace(/^ERR /, '')}`));
+      // Read the status line with 'readable' (not 'data'): once that listener is removed the
+      // socket is back to its initial, non-paused state, so the caller's 'data' listener or
+      // pipe() gets everything after the line (which is unshifted back).
+      const onReadable = (): void => {
+        let d: Buffer | null;
+        while ((d = s.read() as Buffer | null) !== null) {
+          buf = Buffer.concat([buf, d]);
+          const i = buf.indexOf(10);
+          if (i < 0) continue;
+          clearTimeout(timer);
+          s.removeListener('readable', onReadable);
+          const line = buf.subarray(0, i).toString();
+          const rest = buf.subarray(i + 1);
+          if (line !== 'OK') {
+            s.destroy();
+            reject(new Error(`dial ${host}:${port}: ${line.replace(/^ERR /, '')}`));
+            return;
+          }
+          if (rest.length) s.unshift(rest);
+          s.removeAllListeners('error');
+          s.on('error', () => {}); // callers add their own; never an unhandled 'error'
+          process.nextTick(() => resolve(s));
           return;
         }
-        if (rest.length) s.unshift(rest);
-        s.removeAllListeners('error');
-        s.on('error', () => {}); // callers add their own; never an unhandled 'error'
-        resolve(s);
       };
-      s.on('data', onData);
+      s.on('readable', onReadable);
       s.write(`${host} ${port} ${timeoutMs}\n`);
     });
   }

@@ -26,8 +26,12 @@ function readOr(path: string): string {
 
 function setup(t: { after(fn: () => void): void }): { rt: ProcessRuntime; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-rt-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return { rt: new ProcessRuntime({ dataDir: dir, exec: realExec, adoptPollMs: 50 }), dir };
+  const rt = new ProcessRuntime({ dataDir: dir, exec: realExec, adoptPollMs: 50 });
+  t.after(() => {
+    rt.killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { rt, dir };
 }
 
 function spec(argv: string[], extra: Partial<ContainerStartSpec> = {}): ContainerStartSpec {
@@ -79,6 +83,7 @@ test('a container survives detach and is adopted with its exit code and logs', a
   rt.detachAll();
   assert.ok(processAlive(rec.pid, rec.startTicks));
   const rt2 = new ProcessRuntime({ dataDir: dir, exec: realExec, adoptPollMs: 20 });
+  t.after(() => rt2.killAll());
   assert.equal(rt2.adopt('uid-1', 'c', rec), true);
   const exit = await rt2.waitExit('uid-1', 'c')!;
   assert.equal(exit.exitCode, 4);

@@ -12,7 +12,9 @@
  *   ip netns exec <pod-netns> unshare --uts sh -c WRAPPER skiff-shim ARGS... -- command args...
  * `ip netns exec` neither forks nor leaves a process behind (verified: same pid), and it
  * bind-mounts /etc/netns/<ns>/{resolv.conf,hosts} in a private mount namespace: the pod's
- * resolver. The pid returned is the wrapper's = the process group id = containerID.
+ * resolver. With cgroups, a first `sh -c CGROUP_JOIN` joins them and execs all of the above
+ * (ip netns exec remounts /sys, which hides the cgroup tree from what it starts). The pid
+ * returned is the wrapper's = the process group id = containerID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsc, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -22,10 +24,15 @@ import type { CgroupLimits, CgroupManager } from './cgroups.js';
 import { LogPump } from './container-log.js';
 import { procStartTicks, processAlive } from './proc.js';
 
+/**
+ * Joins the cgroups, then execs the rest (same pid). Runs before `ip netns exec`, which
+ * remounts /sys and so hides /sys/fs/cgroup from everything it starts.
+ */
+export const CGROUP_JOIN = 'cg=$1; shift; IFS=:; for f in $cg; do echo $$ > "$f" || exit 126; done; unset IFS; exec "$@"';
+
 export const WRAPPER = [
-  'cg=$1; hn=$2; out=$3; ef=$4; wd=$5; shift 5',
+  'hn=$1; out=$2; ef=$3; wd=$4; shift 4',
   'exec 1<>"$out" 2>&1 </dev/null',
-  'if [ -n "$cg" ]; then IFS=:; for f in $cg; do echo $$ > "$f" || exit 126; done; unset IFS; fi',
   'if [ -n "$hn" ]; then hostname "$hn" || exit 126; fi',
   'if [ -n "$wd" ]; then cd "$wd" || exit 126; fi',
   'trap : TERM INT HUP QUIT USR1 USR2',
@@ -194,8 +201,13 @@ export class ProcessRuntime {
       cgroupFiles = cg.procsFiles;
       oomBaseline = this.opts.cgroups.oomKills(spec.podUID, spec.container);
     }
-    const shim = ['sh', '-c', WRAPPER, 'skiff-shim', cgroupFiles.join(':'), spec.hostname ?? '', fifoPath, exitFile, spec.workingDir ?? '', ...spec.argv];
-    const argv = [...spec.enter, ...(spec.hostname !== undefined ? ['unshare', '--uts'] : []), ...shim];
+    const shim = ['sh', '-c', WRAPPER, 'skiff-shim', spec.hostname ?? '', fifoPath, exitFile, spec.workingDir ?? '', ...spec.argv];
+    const argv = [
+      ...(cgroupFiles.length ? ['sh', '-c', CGROUP_JOIN, 'skiff-cgroup', cgroupFiles.join(':')] : []),
+      ...spec.enter,
+      ...(spec.hostname !== undefined ? ['unshare', '--uts'] : []),
+      ...shim,
+    ];
     const startedAtMs = this.now();
     const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env: spec.env });
     child.unref();
@@ -314,6 +326,59 @@ export class ProcessRuntime {
     return exit;
   }
 
+  /**
+   * Starts `argv` inside a running container's namespaces (network, UTS, mount: the same
+   * resolv.conf/hosts/hostname): `nsenter --target <shim pid> -n -u -m`. Without root the
+   * command runs directly (host mode shares everything anyway). With `tty`, `script` gives the
+   * command a pseudo-terminal (its size cannot be changed afterwards; COLUMNS/LINES are set).
+   */
+  spawnIn(podUID: string, container: string, argv: string[], opts: { env: Record<string, string>; cwd?: string; tty?: boolean }): ChildProcess {
+    const r = this.running.get(this.key(podUID, container));
+    if (!r) throw new Error(`container ${container} is not running`);
+    let cmd = argv;
+    if (opts.tty) cmd = ['script', '-q', '-f', '-e', '-c', argv.map(shellQuote).join(' '), '/dev/null'];
+    const useNsenter = process.getuid?.() === 0;
+    const full = useNsenter ? ['nsenter', '-t', String(r.record.pid), '-n', '-u', '-m', ...(opts.cwd ? [`--wd=${opts.cwd}`] : []), '--', ...cmd] : cmd;
+    const env = opts.tty ? { TERM: 'xterm', ...opts.env } : opts.env;
+    return spawn(full[0]!, full.slice(1), { env, cwd: useNsenter ? undefined : opts.cwd, stdio: 'pipe' });
+  }
+
+  /** Runs a command in the container to completion (exec probes, exec preStop). code -1 = timed out. */
+  execIn(podUID: string, container: string, argv: string[], opts: { env: Record<string, string>; cwd?: string; timeoutMs: number }): Promise<{ code: number; output: string }> {
+    return new Promise((resolve) => {
+      let child: ChildProcess;
+      try {
+        child = this.spawnIn(podUID, container, argv, opts);
+      } catch (e) {
+        resolve({ code: 126, output: (e as Error).message });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const keep = (d: Buffer): void => {
+        if (size < 10240) chunks.push(d);
+        size += d.length;
+      };
+      child.stdout!.on('data', keep);
+      child.stderr!.on('data', keep);
+      child.stdin!.on('error', () => {});
+      child.stdin!.end();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, opts.timeoutMs);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        resolve({ code: 126, output: e.message });
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code: timedOut ? -1 : (code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : 1)), output: Buffer.concat(chunks).toString() });
+      });
+    });
+  }
+
   /** Agent shutdown leaving containers running (adopted by the next agent). */
   detachAll(): void {
     for (const r of this.running.values()) {
@@ -322,6 +387,11 @@ export class ProcessRuntime {
       r.pump.detach();
     }
     this.running.clear();
+  }
+
+  /** SIGKILL to every container's group (tests' cleanup; emergency stop). */
+  killAll(): void {
+    for (const r of this.running.values()) killQuiet(-r.record.pid, 'SIGKILL');
   }
 
   /** Deletes all but the newest log before `instance` (kept for --previous). */
@@ -335,6 +405,10 @@ export class ProcessRuntime {
     this.opts.cgroups?.removePod(podUID);
     rmSync(this.podDir(podUID), { recursive: true, force: true });
   }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function killQuiet(pid: number, sig: NodeJS.Signals): void {

@@ -1,0 +1,41 @@
+/** Per-pod state files (<data>/pods/<uid>/state.json), written atomically. */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SavedPodState } from './pod-worker.js';
+
+export class PodStateStore {
+  constructor(private readonly dataDir: string) {}
+
+  private file(uid: string): string {
+    return join(this.dataDir, 'pods', uid, 'state.json');
+  }
+
+  save(uid: string, state: SavedPodState): void {
+    const f = this.file(uid);
+    mkdirSync(join(this.dataDir, 'pods', uid), { recursive: true });
+    writeFileSync(`${f}.tmp`, JSON.stringify(state));
+    renameSync(`${f}.tmp`, f);
+  }
+
+  remove(uid: string): void {
+    rmSync(join(this.dataDir, 'pods', uid), { recursive: true, force: true });
+  }
+
+  loadAll(): SavedPodState[] {
+    const out: SavedPodState[] = [];
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(join(this.dataDir, 'pods'));
+    } catch {
+      return out;
+    }
+    for (const d of dirs) {
+      try {
+        out.push(JSON.parse(readFileSync(this.file(d), 'utf8')) as SavedPodState);
+      } catch {
+        /* no state (a pod dir of a pod that never got started): ignored */
+      }
+    }
+    return out;
+  }
+}
