@@ -15,6 +15,7 @@ import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
+import { NodeLifecycleController } from './node-lifecycle/node-lifecycle-controller.js';
 import { LeaderElector } from './leader-election/leader-elector.js';
 import { REPLICA_SET_KIND, REPLICATION_CONTROLLER_KIND, ReplicaSetController } from './replicaset/replica-set-controller.js';
 import type { Controller, ControllerContext } from './shared/controller-context.js';
@@ -64,6 +65,7 @@ const FACTORIES: Record<string, Factory> = {
   deployment: (ctx, o) => new DeploymentController(ctx, { workers: o.workers }),
   garbagecollector: (ctx, o) => new GarbageCollector(ctx, { workers: o.workers }),
   namespace: (ctx) => new NamespaceController(ctx),
+  nodelifecycle: (ctx, o) => new NodeLifecycleController(ctx, { gracePeriodMs: o.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: o.podEvictionTimeoutMs, monitorPeriodMs: o.nodeMonitorPeriodMs }),
   replicationcontroller: (ctx, o) => new ReplicaSetController(ctx, REPLICATION_CONTROLLER_KIND, { workers: o.workers }),
 };
 
