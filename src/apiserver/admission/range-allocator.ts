@@ -81,8 +81,20 @@ export class RangeAllocator {
     }
   }
 
-  /** Takes any free offset, preferring the dynamic band, starting at a random point. */
+  /**
+   * Takes any free offset, preferring the dynamic band, starting at a random point. When this
+   * server's bitmap shows no room it re-reads storage once (another server may have released).
+   */
   async allocateNext(owner: string): Promise<number> {
+    const found = await this.scan(owner);
+    if (found !== undefined) return found;
+    await this.rebuild();
+    const again = await this.scan(owner);
+    if (again !== undefined) return again;
+    throw new RangeFullError('range is full');
+  }
+
+  private async scan(owner: string): Promise<number | undefined> {
     const size = this.o.size;
     const from = Math.min(this.o.dynamicFrom ?? 0, size);
     const bands: [number, number][] = from > 0 ? [[from, size], [0, from]] : [[0, size]];
@@ -102,7 +114,7 @@ export class RangeAllocator {
         }
       }
     }
-    throw new RangeFullError('range is full');
+    return undefined;
   }
 
   async release(offset: number): Promise<void> {
