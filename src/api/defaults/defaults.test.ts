@@ -137,6 +137,44 @@ test('carryOverServiceAllocations keeps clusterIP and nodePorts a client left ou
   assert.equal(toClusterIP.spec!.ports![0].nodePort, undefined, 'ClusterIP services drop nodePorts');
 });
 
+test('changing a Service type drops the fields the new type cannot have (if unchanged)', async () => {
+  const { validateObject } = await import('../validation/index.js');
+  const stored: Service = {
+    metadata: { name: 's', namespace: 'default' },
+    spec: { type: 'NodePort', clusterIP: '10.96.0.7', selector: { app: 'a' }, ports: [{ port: 80, nodePort: 30114 }] },
+  };
+  applyDefaults(info('Service'), stored);
+  // What a merge of `type: ClusterIP` onto the stored object looks like.
+  const merged = clone(stored);
+  merged.spec!.type = 'ClusterIP';
+  carryOverServiceAllocations(merged, stored);
+  applyDefaults(info('Service'), merged);
+  assert.equal(merged.spec!.ports![0].nodePort, undefined);
+  assert.equal(merged.spec!.externalTrafficPolicy, undefined);
+  assert.equal(merged.spec!.clusterIP, '10.96.0.7');
+  assert.deepEqual(validateObject(info('Service'), merged, stored), []);
+  // A nodePort the client changed is kept, so validation can reject it.
+  const changed = clone(stored);
+  changed.spec!.type = 'ClusterIP';
+  changed.spec!.ports![0].nodePort = 30115;
+  carryOverServiceAllocations(changed, stored);
+  applyDefaults(info('Service'), changed);
+  assert.deepEqual(
+    validateObject(info('Service'), changed, stored).map((c) => c.field),
+    ['spec.ports[0].nodePort'],
+  );
+  // To ExternalName: the cluster IP goes away.
+  const ext = clone(stored);
+  ext.spec!.type = 'ExternalName';
+  ext.spec!.externalName = 'db.example.com';
+  carryOverServiceAllocations(ext, stored);
+  applyDefaults(info('Service'), ext);
+  assert.equal(ext.spec!.clusterIP, undefined);
+  assert.equal(ext.spec!.clusterIPs, undefined);
+  assert.equal(ext.spec!.ipFamilies, undefined);
+  assert.deepEqual(validateObject(info('Service'), ext, stored), []);
+});
+
 test('deployment defaults', () => {
   const d: Deployment = {
     metadata: { name: 'd', namespace: 'default' },

@@ -185,7 +185,8 @@ export function defaultService(svc: Service): void {
 export function carryOverServiceAllocations(svc: Service, old: Service): void {
   const ns = svc.spec;
   const os = old.spec;
-  if (!ns || !os) return;
+  if (!ns || !os || typeof ns !== 'object' || typeof os !== 'object') return;
+  dropTypeDependentFields(svc, old);
   const newType = ns.type ?? 'ClusterIP';
   if (newType !== 'ExternalName' && os.type !== 'ExternalName') {
     if (!ns.clusterIP && !(ns.clusterIPs && ns.clusterIPs.length)) {
@@ -207,6 +208,45 @@ export function carryOverServiceAllocations(svc: Service, old: Service): void {
       ns.healthCheckNodePort = os.healthCheckNodePort;
     }
   }
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Kubernetes' `dropTypeDependentFields`: when an update changes the Service type, fields the
+ * new type cannot have are cleared — but only if the client left them as they were (a value
+ * the client changed is kept, and validation rejects it). Without this, `kubectl apply`
+ * turning a NodePort Service into ClusterIP would fail on the stored nodePorts.
+ */
+export function dropTypeDependentFields(svc: Service, old: Service): void {
+  const ns = svc.spec;
+  const os = old.spec;
+  if (!ns || !os) return;
+  const newType = ns.type ?? 'ClusterIP';
+  const oldType = os.type ?? 'ClusterIP';
+  if (newType === oldType && same(ns.externalTrafficPolicy, os.externalTrafficPolicy)) return;
+  if (newType === 'ExternalName' && oldType !== 'ExternalName') {
+    if (same(ns.clusterIP, os.clusterIP)) delete ns.clusterIP;
+    if (same(ns.clusterIPs, os.clusterIPs)) delete ns.clusterIPs;
+    if (same(ns.ipFamilies, os.ipFamilies)) delete ns.ipFamilies;
+    if (same(ns.ipFamilyPolicy, os.ipFamilyPolicy)) delete ns.ipFamilyPolicy;
+  }
+  if (newType !== 'NodePort' && newType !== 'LoadBalancer' && (oldType === 'NodePort' || oldType === 'LoadBalancer')) {
+    for (const p of Array.isArray(ns.ports) ? ns.ports : []) {
+      if (!p?.nodePort) continue;
+      const o = (os.ports ?? []).find((x) => x.nodePort === p.nodePort);
+      if (o) delete p.nodePort;
+    }
+  }
+  const needsHealthCheck = newType === 'LoadBalancer' && ns.externalTrafficPolicy === 'Local';
+  if (!needsHealthCheck && ns.healthCheckNodePort && ns.healthCheckNodePort === os.healthCheckNodePort) delete ns.healthCheckNodePort;
+  if (newType !== 'LoadBalancer') {
+    if (ns.allocateLoadBalancerNodePorts !== undefined && same(ns.allocateLoadBalancerNodePorts, os.allocateLoadBalancerNodePorts)) delete ns.allocateLoadBalancerNodePorts;
+    if (ns.loadBalancerClass !== undefined && same(ns.loadBalancerClass, os.loadBalancerClass)) delete ns.loadBalancerClass;
+  }
+  const external = newType === 'NodePort' || newType === 'LoadBalancer' || (newType === 'ClusterIP' && (ns.externalIPs?.length ?? 0) > 0);
+  if (!external && ns.externalTrafficPolicy !== undefined && same(ns.externalTrafficPolicy, os.externalTrafficPolicy)) delete ns.externalTrafficPolicy;
+  if (newType === 'ExternalName' && ns.internalTrafficPolicy !== undefined && same(ns.internalTrafficPolicy, os.internalTrafficPolicy)) delete ns.internalTrafficPolicy;
 }
 
 export function defaultDeployment(d: Deployment): void {
