@@ -75,7 +75,10 @@ export interface Storage {
   update(key: string, value: string, expectedRevision: number): Promise<KeyValue>;
   /** Deletes, guarded by `expectedRevision` when given. Returns the deleted value; its modRevision is the delete's revision. */
   delete(key: string, expectedRevision?: number): Promise<KeyValue>;
-  /** Starts watching; fails with `Compacted` when `fromRevision` is older than the compacted revision. */
+  /**
+   * Starts watching; fails with `Compacted` when `fromRevision` is older than the compacted revision.
+   * Never throws: every failure (also an immediate `Compacted`) arrives through `listener.onError`.
+   */
   watch(prefix: string, options: WatchOptions, listener: WatchListener): Watcher;
   /** The latest revision. */
   currentRevision(): Promise<number>;
