@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RESOURCES, apiVersionOf } from '../../api/resources.js';
-import { openApiV3Document, openApiV3Index } from './index.js';
+import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openApiV2Protobuf, openApiV3Document, openApiV3Index } from './index.js';
 
 export interface RecordedRequest {
   method: string;
@@ -31,7 +31,7 @@ function resourceList(groupVersion: string): object {
 }
 
 /** Starts the server; `onRequest` may answer a recorded request itself (return true). */
-export async function startFakeKubeServer(minor = '32', onRequest?: (r: RecordedRequest, res: import('node:http').ServerResponse) => boolean): Promise<FakeKubeServer> {
+export async function startFakeKubeServer(minor = '32', onRequest?: (r: RecordedRequest, res: import('node:http').ServerResponse) => boolean, serveV2 = true): Promise<FakeKubeServer> {
   const requests: RecordedRequest[] = [];
   const groups = [...new Set(RESOURCES.filter((i) => i.group).map((i) => i.group))];
   const server: Server = createServer((req, res) => {
@@ -57,6 +57,10 @@ export async function startFakeKubeServer(minor = '32', onRequest?: (r: Recorded
       const m = /^\/apis\/([^/]+)\/(v1)$/.exec(p);
       if (m) return send(200, resourceList(`${m[1]}/${m[2]}`));
       if (p === '/openapi/v3') return send(200, openApiV3Index());
+      if (p === '/openapi/v2' && serveV2) {
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF_CONTENT_TYPE });
+        return res.end(openApiV2Protobuf());
+      }
       if (p.startsWith('/openapi/v3/')) {
         const doc = openApiV3Document(p.slice('/openapi/v3/'.length));
         return doc ? send(200, doc) : send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound', message: 'not found' });

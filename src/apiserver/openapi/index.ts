@@ -13,3 +13,4 @@
 export { openApiV3Index, openApiV3Document, openApiV3Hash, groupVersionPath, type OpenApiV3Index } from './documents.js';
 export { unknownFields, unknownFieldsOfKind, strictDecodingError, unknownFieldWarnings } from './field-validation.js';
 export { DEFINITIONS, definitionNameFor, fieldOf, type Definition, type FieldSpec, type FieldType } from './schema-table.js';
+export { openApiV2Document, openApiV2Protobuf, openApiV2Etag, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './v2.js';

@@ -5,3 +5,4 @@
  */
 export { decodeProtobufObject, decodeUnknown, PROTOBUF_MAGIC } from './decode.js';
 export { TOP_LEVEL as PROTOBUF_KINDS } from './messages.js';
+export { ProtoWriter } from './writer.js';
