@@ -21,7 +21,7 @@ import type { EventRecorder } from './events.js';
 import { httpGet, ProbeWorker, runHandler, tcpSocket, type ProbeKind, type ProbeOutcome, type ProbeTarget } from './probes.js';
 import type { ContainerExit, ContainerProcessRecord, ProcessRuntime } from './runtime/process-runtime.js';
 import { StartError } from './runtime/process-runtime.js';
-import type { PodStateStore } from './state-store.js';
+import type { PodStateStore, SavedPodState, Terminated } from './state-store.js';
 
 const PODS = findResource('', 'pods')!;
 
@@ -45,16 +45,6 @@ export interface PodWorkerDeps {
   onFinished(uid: string): void;
 }
 
-interface Terminated {
-  exitCode: number;
-  signal?: number;
-  reason: string;
-  message?: string;
-  startedAtMs?: number;
-  finishedAtMs: number;
-  containerID?: string;
-}
-
 interface CState {
   name: string;
   init: boolean;
@@ -74,25 +64,6 @@ interface CState {
   env?: Record<string, string>;
   /** Readiness reported before an agent restart: kept until the first probe answers. */
   wasReady?: boolean;
-}
-
-/** What state.json holds. */
-export interface SavedPodState {
-  namespace: string;
-  name: string;
-  uid: string;
-  podIP?: string;
-  netns?: string;
-  ownNetwork?: boolean;
-  startTimeMs?: number;
-  initDone: boolean;
-  containers: Record<
-    string,
-    Pick<CState, 'restartCount' | 'terminated' | 'lastTerminated' | 'backoffMs' | 'nextStartAtMs' | 'everStarted' | 'init'> & {
-      record?: ContainerProcessRecord;
-      ready?: boolean;
-    }
-  >;
 }
 
 export class PodWorker {

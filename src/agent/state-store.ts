@@ -1,7 +1,43 @@
 /** Per-pod state files (<data>/pods/<uid>/state.json), written atomically. */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SavedPodState } from './pod-worker.js';
+import type { ContainerProcessRecord } from './runtime/process-runtime.js';
+
+export interface Terminated {
+  exitCode: number;
+  signal?: number;
+  reason: string;
+  message?: string;
+  startedAtMs?: number;
+  finishedAtMs: number;
+  containerID?: string;
+}
+
+/** What state.json holds: enough to adopt the pod's processes after an agent restart. */
+export interface SavedPodState {
+  namespace: string;
+  name: string;
+  uid: string;
+  podIP?: string;
+  netns?: string;
+  ownNetwork?: boolean;
+  startTimeMs?: number;
+  initDone: boolean;
+  containers: Record<
+    string,
+    {
+      init: boolean;
+      restartCount: number;
+      terminated?: Terminated;
+      lastTerminated?: Terminated;
+      backoffMs: number;
+      nextStartAtMs?: number;
+      everStarted: boolean;
+      record?: ContainerProcessRecord;
+      ready?: boolean;
+    }
+  >;
+}
 
 export class PodStateStore {
   constructor(private readonly dataDir: string) {}
