@@ -147,13 +147,12 @@ export function isIPv6(value: string): boolean {
   if (!value.includes(':') || value.includes('%')) return false;
   // Split off a trailing dotted-quad, then count 16-bit groups allowing one `::`.
   let s = value;
-  let extra = 0;
   const lastColon = s.lastIndexOf(':');
   const tail = s.slice(lastColon + 1);
   if (tail.includes('.')) {
+    // An embedded IPv4 tail counts as two 16-bit groups.
     if (!isIPv4(tail)) return false;
     s = `${s.slice(0, lastColon + 1)}0:0`;
-    extra = 0;
   }
   const dbl = s.split('::');
   if (dbl.length > 2) return false;
@@ -162,8 +161,7 @@ export function isIPv6(value: string): boolean {
   const rest = dbl.length === 2 ? groups(dbl[1]) : [];
   const all = [...head, ...rest];
   if (!all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  const n = all.length + extra;
-  return dbl.length === 2 ? n <= 7 : n === 8;
+  return dbl.length === 2 ? all.length <= 7 : all.length === 8;
 }
 
 export function isIP(value: string): boolean {
