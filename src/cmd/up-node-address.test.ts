@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeExec } from '../util/exec.js';
-import { ensureNodeAddress, FALLBACK_NODE_IP, NODE_LINK } from './up-node-address.js';
+import { ensureNodeAddress, FALLBACK_NODE_IP } from './up-node-address.js';
 
 test('an existing global address is used, Skiff links are skipped', async () => {
   const fake = new FakeExec(() => ({
@@ -12,16 +12,16 @@ test('an existing global address is used, Skiff links are skipped', async () => 
   assert.equal(fake.calls.length, 1);
 });
 
-test('a bare namespace gets a dummy link with the fallback address, removed on release', async () => {
+test('a bare namespace gets the fallback address on lo, removed on release', async () => {
   const fake = new FakeExec(() => ({ stdout: '' }));
   const addr = await ensureNodeAddress({ exec: fake.exec, canConfigure: true });
   assert.equal(addr.ip, FALLBACK_NODE_IP);
   assert.deepEqual(
     fake.calls.slice(1).map((c) => c.args.join(' ')),
-    ['link set lo up', `link add ${NODE_LINK} type dummy`, `addr replace ${FALLBACK_NODE_IP}/32 dev ${NODE_LINK}`, `link set ${NODE_LINK} up`],
+    ['link set lo up', `addr replace ${FALLBACK_NODE_IP}/32 dev lo`],
   );
   await addr.release();
-  assert.equal(fake.calls.at(-1)!.args.join(' '), `link del ${NODE_LINK}`);
+  assert.equal(fake.calls.at(-1)!.args.join(' '), `addr del ${FALLBACK_NODE_IP}/32 dev lo`);
 });
 
 test('without the right to configure, loopback is the node address', async () => {

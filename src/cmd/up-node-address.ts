@@ -2,13 +2,13 @@
  * The node's InternalIP for `skiff up`: the first global IPv4 address of this network
  * namespace that Skiff did not create itself. In a bare namespace holding only `lo` (how tests
  * isolate a whole cluster: `ip netns exec NAME skiff up`), there is none: Skiff then brings
- * `lo` up and puts FALLBACK_NODE_IP on a dummy link of its own, removed again at stop.
+ * `lo` up and adds FALLBACK_NODE_IP to it (this kernel has no `dummy` link type; a /32 on
+ * `lo` is local to the namespace all the same), removed again at stop.
  */
 import type { Exec } from '../util/exec.js';
 
 /** In 198.18.0.0/15 (RFC 2544 benchmarking range): never routed, never a real host's. */
 export const FALLBACK_NODE_IP = '198.19.255.254';
-export const NODE_LINK = 'skiff-node';
 
 /** Interfaces Skiff itself creates: never taken as the node's address. */
 const OWN_LINK = /^(skiff|veth|sk-)/;
@@ -37,13 +37,11 @@ export async function ensureNodeAddress(options: { exec: Exec; requested?: strin
   if (found) return { ip: found, ...none };
   if (!options.canConfigure) return { ip: '127.0.0.1', ...none };
   await exec('ip', ['link', 'set', 'lo', 'up']);
-  await exec('ip', ['link', 'add', NODE_LINK, 'type', 'dummy'], { check: false });
-  await exec('ip', ['addr', 'replace', `${FALLBACK_NODE_IP}/32`, 'dev', NODE_LINK]);
-  await exec('ip', ['link', 'set', NODE_LINK, 'up']);
+  await exec('ip', ['addr', 'replace', `${FALLBACK_NODE_IP}/32`, 'dev', 'lo']);
   return {
     ip: FALLBACK_NODE_IP,
     release: async () => {
-      await exec('ip', ['link', 'del', NODE_LINK], { check: false });
+      await exec('ip', ['addr', 'del', `${FALLBACK_NODE_IP}/32`, 'dev', 'lo'], { check: false });
     },
   };
 }
