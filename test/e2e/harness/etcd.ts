@@ -37,6 +37,8 @@ export interface EtcdMember {
   stop(): Promise<void>;
   /** Last lines etcd wrote, for failure messages. */
   log(): string;
+  /** True once the process has exited. */
+  exited(): boolean;
 }
 
 export interface EtcdCluster {
@@ -65,6 +67,19 @@ export async function startEtcd(hook: AfterHook): Promise<EtcdCluster> {
 }
 
 export async function startEtcdCluster(hook: AfterHook, size: number, timeoutMs = 20_000): Promise<EtcdCluster> {
+  // A port picked free can be taken by someone else before etcd binds it: retry on early exit.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(hook, size, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof EarlyExit) || attempt >= 3) throw err;
+    }
+  }
+}
+
+class EarlyExit extends Error {}
+
+async function startOnce(hook: AfterHook, size: number, timeoutMs: number): Promise<EtcdCluster> {
   const token = `skt-etcd-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const specs: { name: string; clientUrl: string; peerUrl: string; dataDir: string }[] = [];
   for (let i = 0; i < size; i++) {
@@ -89,6 +104,10 @@ export async function startEtcdCluster(hook: AfterHook, size: number, timeoutMs 
   const deadline = Date.now() + timeoutMs;
   for (const m of members) {
     while (!(await healthy(m.clientUrl))) {
+      if (m.exited()) {
+        await cluster.stop();
+        throw new EarlyExit(`etcd member ${m.name} exited before it was healthy:\n${m.log()}`);
+      }
       if (Date.now() > deadline) throw new Error(`etcd member ${m.name} not healthy after ${timeoutMs} ms:\n${m.log()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -134,6 +153,7 @@ function launch(spec: { name: string; clientUrl: string; peerUrl: string; dataDi
     kill: () => signal('SIGKILL', 0),
     stop: () => signal('SIGTERM', 5000),
     log: () => tail.join(''),
+    exited: () => gone,
   };
 }
 
