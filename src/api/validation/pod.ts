@@ -25,7 +25,7 @@ import {
   isValidLabelValue,
 } from './names.js';
 import { validateAnnotations, validateLabels, validateNonnegative, IS_NEGATIVE_ERROR } from './object-meta.js';
-import { compareQuantity, parseQuantity, QuantityError, type ParsedQuantity } from '../quantity.js';
+import { compareQuantity, formatQuantity, parseQuantity, QuantityError, type ParsedQuantity } from '../quantity.js';
 
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 
@@ -189,7 +189,7 @@ export function validateResourceRequirements(r: ResourceRequirements | undefined
     out.push(...validateResourceName(name, p));
     const q = quantityOf(v, p, out);
     if (!q) continue;
-    if (q.negative) out.push(fe.invalid(p, String(v), IS_NEGATIVE_ERROR));
+    if (q.negative) out.push(fe.invalid(p, formatQuantity(q), IS_NEGATIVE_ERROR));
     limits.set(name, q);
   }
   for (const [name, v] of Object.entries(r.requests ?? {})) {
@@ -197,10 +197,11 @@ export function validateResourceRequirements(r: ResourceRequirements | undefined
     out.push(...validateResourceName(name, p));
     const q = quantityOf(v, p, out);
     if (!q) continue;
-    if (q.negative) out.push(fe.invalid(p, String(v), IS_NEGATIVE_ERROR));
+    if (q.negative) out.push(fe.invalid(p, formatQuantity(q), IS_NEGATIVE_ERROR));
     const lim = limits.get(name);
+    // Kubernetes reports this one on `requests` itself, with canonical quantities.
     if (lim && compareQuantity(q, lim) > 0) {
-      out.push(fe.invalid(p, String(v), `must be less than or equal to ${name} limit of ${String(r.limits![name])}`));
+      out.push(fe.invalid(child(path, 'requests'), formatQuantity(q), `must be less than or equal to ${name} limit of ${formatQuantity(lim)}`));
     }
   }
   return out;

@@ -172,7 +172,9 @@ test('pod rules: containers, names, ports, probes, restartPolicy, resources', ()
     containers: [
       { name: 'Web', image: 'i', ports: [{ containerPort: 0 }, { containerPort: 8080, name: 'http' }, { containerPort: 8081, name: 'http' }] },
       { name: 'side', image: 'i', readinessProbe: {}, livenessProbe: { exec: { command: ['true'] }, tcpSocket: { port: 80 }, successThreshold: 2 } },
-      { name: 'side', image: '', resources: { limits: { cpu: '1' }, requests: { cpu: '2', memory: 'lots' } } },
+      { name: 'side', image: '', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '2', memory: 'lots' } } },
+      { name: 'fine', image: 'i', resources: { limits: { cpu: '100m' }, requests: { cpu: '0.1' } } },
+      { name: 'canon', image: 'i', resources: { limits: { cpu: '0.1' }, requests: { cpu: '0.2' } } },
     ],
   });
   const got = lines(causes('Pod', p));
@@ -185,8 +187,9 @@ test('pod rules: containers, names, ports, probes, restartPolicy, resources', ()
     'spec.containers[1].livenessProbe.successThreshold: Invalid value: 2: must be 1',
     'spec.containers[2].name: Duplicate value: "side"',
     'spec.containers[2].image: Required value',
-    'spec.containers[2].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1',
+    'spec.containers[2].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
     `spec.containers[2].resources.requests[memory]: Invalid value: "lots": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+    'spec.containers[4].resources.requests: Invalid value: "200m": must be less than or equal to cpu limit of 100m',
     'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
   ];
   for (const w of want) assert.ok(got.includes(w), `missing: ${w}\n got:\n${got.join('\n')}`);
