@@ -104,6 +104,11 @@ test('pruning never removes fields another manager also owns', () => {
   assert.equal(live.metadata.labels!.team, 'a', 'b still owns team');
   live = apply(stored(live), deploy({ labels: { app: 'web' } }), 'b');
   assert.equal(live.metadata.labels!.team, undefined, 'gone once its last owner drops it');
+  // a map the prune empties goes away, as Go's omitempty drops it
+  const cm = (data?: Record<string, string>): Any => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, ...(data ? { data } : {}) });
+  const one = applyServerSideApply({ live: undefined, applied: cm({ k: 'v' }), manager: 'm', force: false, info: configmaps, now: 't' });
+  const none = applyServerSideApply({ live: one, applied: cm(), manager: 'm', force: false, info: configmaps, now: 't' }) as Any;
+  assert.equal(none.data, undefined);
 });
 
 test('objects without managedFields: their fields belong to before-first-apply', () => {

@@ -159,39 +159,51 @@ function mergeMapList(live: unknown[], config: unknown[], shape: Extract<Shape, 
   return out;
 }
 
-/** Removes the member at `path` from `obj` (in place); missing paths are ignored. */
+/**
+ * Removes the member at `path` from `obj` (in place); missing paths are ignored. Maps and lists
+ * the removal leaves empty are dropped too, as Go's `omitempty` would drop them.
+ */
 function removePath(obj: unknown, path: string[]): void {
-  let cur: unknown = obj;
-  for (let i = 0; i < path.length; i++) {
-    const pe = path[i];
-    const last = i === path.length - 1;
-    const kind = pe.slice(0, 2);
-    const body = pe.slice(2);
-    if (kind === 'f:') {
-      if (!isPlainObject(cur)) return;
-      if (last) delete cur[body];
-      else cur = cur[body];
-      continue;
+  removeAt(obj, path, 0);
+}
+
+function isEmptyContainer(v: unknown): boolean {
+  return (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0);
+}
+
+function removeAt(cur: unknown, path: string[], i: number): void {
+  const pe = path[i];
+  const last = i === path.length - 1;
+  const kind = pe.slice(0, 2);
+  const body = pe.slice(2);
+  if (kind === 'f:') {
+    if (!isPlainObject(cur) || !(body in cur)) return;
+    if (last) {
+      delete cur[body];
+      return;
     }
-    if (!Array.isArray(cur)) return;
-    let idx = -1;
-    if (kind === 'k:') {
-      let keys: JsonObject;
-      try {
-        keys = JSON.parse(body) as JsonObject;
-      } catch {
-        return;
-      }
-      idx = cur.findIndex((el) => itemElement(el, Object.keys(keys)) === pe);
-    } else if (kind === 'v:') {
-      idx = cur.findIndex((el) => JSON.stringify(el) === body);
-    } else if (kind === 'i:') {
-      idx = Number(body);
-    }
-    if (idx < 0 || idx >= cur.length) return;
-    if (last) cur.splice(idx, 1);
-    else cur = cur[idx];
+    removeAt(cur[body], path, i + 1);
+    if (isEmptyContainer(cur[body]) && (i > 0 || !['metadata', 'spec', 'status'].includes(body))) delete cur[body];
+    return;
   }
+  if (!Array.isArray(cur)) return;
+  let idx = -1;
+  if (kind === 'k:') {
+    let keys: JsonObject;
+    try {
+      keys = JSON.parse(body) as JsonObject;
+    } catch {
+      return;
+    }
+    idx = cur.findIndex((el) => itemElement(el, Object.keys(keys)) === pe);
+  } else if (kind === 'v:') {
+    idx = cur.findIndex((el) => JSON.stringify(el) === body);
+  } else if (kind === 'i:') {
+    idx = Number(body);
+  }
+  if (idx < 0 || idx >= cur.length) return;
+  if (last) cur.splice(idx, 1);
+  else removeAt(cur[idx], path, i + 1);
 }
 
 // ---- managers ------------------------------------------------------------------------------
