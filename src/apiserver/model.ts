@@ -10,6 +10,7 @@ import { parseSelector } from '../api/labels.js';
 import { validateObject } from '../api/validation/index.js';
 import { applyDefaults, carryOverServiceAllocations } from '../api/defaults/index.js';
 import type { Service } from '../api/types.js';
+import { tableFor, type IncludeObject, type TableContent } from '../api/tables/index.js';
 import type { ObjectModel } from './registry.js';
 
 export const apiModel: ObjectModel = {
@@ -42,35 +43,7 @@ export function nameFromFieldSelector(fieldSelector: string | null): string | un
   return undefined;
 }
 
-export interface TableColumn {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
-}
-
-export interface TableBody {
-  columnDefinitions: TableColumn[];
-  rows: { cells: unknown[]; object?: unknown }[];
-}
-
-/** Table columns and cells for objects of a kind (interim: NAME + AGE until src/api/tables.ts lands). */
-export function printTable(_info: ResourceInfo, objs: readonly KubeObject[], nowMs: number): TableBody {
-  return {
-    columnDefinitions: [
-      { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
-      { name: 'Age', type: 'string', format: '', description: 'CreationTimestamp', priority: 0 },
-    ],
-    rows: objs.map((o) => ({ cells: [o.metadata.name, age(o.metadata.creationTimestamp, nowMs)] })),
-  };
-}
-
-function age(ts: string | undefined, nowMs: number): string {
-  if (!ts) return '<unknown>';
-  const s = Math.max(0, Math.floor((nowMs - Date.parse(ts)) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
+/** Columns and rows (with each row's object per includeObject) for objects of a kind. */
+export function printTable(info: ResourceInfo, objs: readonly KubeObject[], nowMs: number, includeObject: IncludeObject): TableContent {
+  return tableFor(info, objs, { now: nowMs, includeObject });
 }

@@ -9,8 +9,9 @@ import type { ResourceInfo } from '../api/resources.js';
 import { StatusError } from '../api/status-error.js';
 import { parseMediaTypes } from './http-util.js';
 import { printTable } from './model.js';
+import type { IncludeObject } from '../api/tables/index.js';
 
-export type IncludeObject = 'None' | 'Metadata' | 'Object';
+export type { IncludeObject };
 
 export type OutputFormat =
   | { kind: 'json' }
@@ -49,12 +50,6 @@ function partialMetadata(obj: KubeObject, version: string): unknown {
   return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: obj.metadata };
 }
 
-function rowObject(obj: KubeObject, inc: IncludeObject, version: string): unknown {
-  if (inc === 'None') return undefined;
-  if (inc === 'Object') return obj;
-  return partialMetadata(obj, version);
-}
-
 export interface ListMetaOut {
   resourceVersion: string;
   continue?: string;
@@ -63,12 +58,8 @@ export interface ListMetaOut {
 
 /** A Table of objects (one row each), as kube-apiserver answers `kubectl get`. */
 export function renderTable(info: ResourceInfo, objs: readonly KubeObject[], f: Extract<OutputFormat, { kind: 'table' }>, meta: Partial<ListMetaOut>, nowMs: number): string {
-  const t = printTable(info, objs, nowMs);
-  const rows = t.rows.map((r, i) => {
-    const o = rowObject(objs[i]!, f.includeObject, f.version);
-    return o === undefined ? { cells: r.cells } : { cells: r.cells, object: o };
-  });
-  return JSON.stringify({ kind: 'Table', apiVersion: `meta.k8s.io/${f.version}`, metadata: meta, columnDefinitions: t.columnDefinitions, rows });
+  const t = printTable(info, objs, nowMs, f.includeObject);
+  return JSON.stringify({ kind: 'Table', apiVersion: `meta.k8s.io/${f.version}`, metadata: meta, columnDefinitions: t.columnDefinitions, rows: t.rows });
 }
 
 /** One object in the negotiated format. */

@@ -77,7 +77,9 @@ test('kubectl drives the API server', { skip: kubectlPath() ? false : 'kubectl n
     assert.match(await k.ok(['get', 'svc', '-A']), /NAMESPACE\s+NAME[\s\S]*default\s+kubernetes[\s\S]*default\s+service-pay-v1/);
     assert.match(await k.ok(['get', 'deploy', '--show-labels']), /pay-v1\s.*app=pay-v1/);
     assert.match(await k.ok(['get', 'ns', '-n', 'default', '--sort-by=.metadata.name']), /default[\s\S]*kube-node-lease[\s\S]*kube-public[\s\S]*kube-system/);
-    assert.match(await k.ok(['get', 'svc', '-o', 'wide']), /NAME/);
+    assert.match(await k.ok(['get', 'svc']), /NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\n[\s\S]*service-pay-v1\s+NodePort\s+198\.19\.\d+\.\d+\s+<none>\s+80:30114\/TCP\s/);
+    assert.match(await k.ok(['get', 'svc', '-o', 'wide']), /NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\s+SELECTOR\n[\s\S]*service-pay-v1\s.*app=pay-v1/);
+    assert.match(await k.ok(['get', 'deploy']), /NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\npay-v1\s+0\/2/);
   });
 
   await t.test('create generators, describe, label, annotate, scale, expose', async () => {
@@ -111,6 +113,7 @@ test('kubectl drives the API server', { skip: kubectlPath() ? false : 'kubectl n
     assert.match(await k.ok(['rollout', 'history', 'deploy/pay-v1']), /deployment.apps\/pay-v1/);
     // Make a pod Ready through the status subresource, then `kubectl wait` for it.
     await k.ok(['run', 'probe', '--image=busybox', '--restart=Never']);
+    assert.match(await k.ok(['get', 'pods']), /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nprobe\s+0\/1\s+Pending\s+0\s/);
     const ready = k.ok(['wait', '--for=condition=Ready', 'pod/probe', '--timeout=20s']);
     const status = { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } };
     const r = await apiCall(server, '/api/v1/namespaces/default/pods/probe/status', {
