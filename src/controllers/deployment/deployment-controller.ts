@@ -303,6 +303,10 @@ export class DeploymentController implements Controller {
       }
     }
     await this.cleanup(d, rsList.filter((rs) => rs.metadata.uid !== newRS?.metadata.uid));
+    // The Deployment carries its current revision too (kubectl rollout undo/history rely on it).
+    if (newRS && d.metadata.annotations?.[REVISION_ANNOTATION] !== String(revisionOf(newRS))) {
+      await this.ctx.client.patch(R.deployments, d.metadata.name ?? '', d.metadata.namespace, { metadata: { annotations: { [REVISION_ANNOTATION]: String(revisionOf(newRS)) } } }, 'merge');
+    }
     await this.syncStatus(d, this.replicaSetsOf(d, rsList), newRS, progressed);
   }
 

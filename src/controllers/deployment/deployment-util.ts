@@ -32,9 +32,29 @@ function fnv32a(text: string): number {
 
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/**
+ * The template as Go would see it after decoding: null, empty objects and empty lists are
+ * the same as absent (kubectl sends `creationTimestamp: null` and `resources: {}`).
+ */
+export function normalizeTemplate(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = v.map(normalizeTemplate);
+    return out.length ? out : undefined;
+  }
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const n = normalizeTemplate(x);
+      if (n !== undefined) out[k] = n;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v === null ? undefined : v;
+}
+
 /** The `pod-template-hash` of a template (+ collision count): fnv32a, spelled with Kubernetes' safe alphabet. */
 export function podTemplateHash(template: PodTemplateSpec, collisionCount?: number): string {
-  const text = canonicalJson(template) + (collisionCount ? `/${collisionCount}` : '');
+  const text = canonicalJson(normalizeTemplate(template) ?? {}) + (collisionCount ? `/${collisionCount}` : '');
   return [...String(fnv32a(text))].map((c) => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length]).join('');
 }
 
@@ -46,8 +66,7 @@ export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSp
       delete c.metadata.labels[POD_TEMPLATE_HASH];
       if (Object.keys(c.metadata.labels).length === 0) delete c.metadata.labels;
     }
-    if (c.metadata && Object.keys(c.metadata).length === 0) delete c.metadata;
-    return canonicalJson(c);
+    return canonicalJson(normalizeTemplate(c) ?? {});
   };
   return strip(a) === strip(b);
 }
