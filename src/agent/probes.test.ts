@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { test } from 'node:test';
+import { dialDirect } from '../network/netns-dialer.js';
+import { FakeClock } from '../util/clock.js';
+import { ProbeWorker, runHandler, type ProbeOutcome, type ProbeTarget } from './probes.js';
+
+async function httpOn(handler: (url: string) => number): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    res.statusCode = handler(req.url ?? '/');
+    res.end('x');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+const target = (over: Partial<ProbeTarget> = {}): ProbeTarget => ({
+  podIP: '127.0.0.1',
+  container: { name: 'c', ports: [{ name: 'http', containerPort: 0 }] },
+  dial: dialDirect,
+  exec: async () => ({ code: 0, output: '' }),
+  ...over,
+});
+
+test('httpGet: 2xx/3xx pass, 4xx/5xx and refused connections fail; named ports resolve', async (t) => {
+  const { server, port } = await httpOn((url) => (url === '/ok' ? 200 : url === '/redir' ? 302 : 503));
+  t.after(() => server.close());
+  const tg = target({ container: { name: 'c', ports: [{ name: 'http', containerPort: port }] } });
+  assert.deepEqual(await runHandler({ httpGet: { port: 'http', path: '/ok' } }, tg), { ok: true });
+  assert.deepEqual(await runHandler({ httpGet: { port, path: '/redir' } }, tg), { ok: true });
+  assert.deepEqual(await runHandler({ httpGet: { port, path: '/bad' } }, tg), { ok: false, message: 'HTTP probe failed with statuscode: 503' });
+  const refused = await runHandler({ httpGet: { port: 1, path: '/' } }, tg);
+  assert.equal(refused.ok, false);
+  assert.match(refused.message!, /dial tcp 127\.0\.0\.1:1/);
+  assert.deepEqual(await runHandler({ tcpSocket: { port } }, tg), { ok: true });
+  assert.equal((await runHandler({ tcpSocket: { port: 1 } }, tg)).ok, false);
+  assert.deepEqual(await runHandler({ exec: { command: ['x'] } }, target({ exec: async () => ({ code: 1, output: 'boom\n' }) })), { ok: false, message: 'boom' });
+  assert.equal((await runHandler({ exec: { command: ['x'] } }, target({ exec: async () => ({ code: -1, output: '' }) }))).message, 'command "x" timed out');
+});
+
+test('thresholds: readiness needs successThreshold successes, failureThreshold failures flip it back', async () => {
+  const clock = new FakeClock();
+  const results: boolean[] = [];
+  let answer = true;
+  const w = new ProbeWorker({
+    kind: 'readiness',
+    probe: { exec: { command: ['x'] }, periodSeconds: 1, initialDelaySeconds: 5, successThreshold: 2, failureThreshold: 3 },
+    target: target({ exec: async () => ({ code: answer ? 0 : 1, output: '' }) }),
+    onResult: (_k, r: boolean, _a: ProbeOutcome) => results.push(r),
+    setTimer: (fn, ms) => clock.setTimeout(fn, ms),
+  });
+  w.start();
+  const step = async (ms: number): Promise<void> => {
+    clock.advance(ms);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  await step(4999);
+  assert.deepEqual(results, [], 'initialDelaySeconds');
+  await step(1);
+  assert.deepEqual(results, [false], 'one success is not enough');
+  await step(1000);
+  assert.deepEqual(results, [false, true]);
+  answer = false;
+  await step(1000);
+  await step(1000);
+  assert.deepEqual(results.slice(-1), [true], 'two failures keep it ready');
+  await step(1000);
+  assert.deepEqual(results.slice(-1), [false], 'third failure flips it');
+  w.stop();
+  await step(5000);
+  assert.equal(results.length, 5, 'stopped workers stay quiet');
+});
