@@ -1,6 +1,6 @@
 /**
  * DNS benchmark, one run, all references measured side by side (bench/dns/README.md):
- *   npx tsx bench/dns/bench.ts [--seconds 8] [--skip-memory] [--workers 1,2]
+ *   npx tsx bench/dns/bench.ts [--seconds 4] [--rounds 2] [--skip-memory] [--workers 1,2]
  *
  * 1. dnsperf (-c 4) against: Skiff DNS (fake informers, 1,000 Services, separate process),
  *    knot (knotd, udp-workers 1, same 1,000 names from a generated zone file), dnsmasq
@@ -23,12 +23,14 @@ import { RRType } from '../../src/dns/wire/constants.js';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '4' },
     'skip-memory': { type: 'boolean', default: false },
     workers: { type: 'string', default: '1,2' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
 const NAMES = 1000;
 const dir = mkdtempSync(join(tmpdir(), 'skiff-dns-bench-'));
 const children: ChildProcess[] = [];
@@ -177,12 +179,18 @@ async function main(): Promise<void> {
     const s = await startSkiff(w);
     targets.push({ label: `Skiff DNS (${w} process${w > 1 ? 'es' : ''})`, host: s.host, port: s.port });
   }
+  // Interleaved rounds (knot, dnsmasq, skiff, knot, ...) so a burst of load from other work on
+  // the shared machine hits every server alike; each server's best round is reported.
   const results = new Map<string, PerfResult>();
-  for (const t of targets) {
-    const full = dnsperf(t.host, t.port, { seconds: SECONDS });
-    const half = dnsperf(t.host, t.port, { seconds: Math.max(3, Math.round(SECONDS / 2)), maxQps: full.qps / 2, verbose: true });
-    results.set(t.label, { ...full, p99Ms: half.p99Ms! });
-    process.stderr.write(`${t.label}: ${JSON.stringify(results.get(t.label))}\n`);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of targets) {
+      const full = dnsperf(t.host, t.port, { seconds: SECONDS });
+      const half = dnsperf(t.host, t.port, { seconds: Math.max(3, Math.round(SECONDS / 2)), maxQps: full.qps / 2, verbose: true });
+      const r = { ...full, p99Ms: half.p99Ms! };
+      process.stderr.write(`round ${round + 1} ${t.label}: ${JSON.stringify(r)}\n`);
+      const prev = results.get(t.label);
+      if (!prev || r.qps > prev.qps) results.set(t.label, r);
+    }
   }
   const knotQps = results.get(targets[0]!.label)!.qps;
   const rows = [...results].map(
