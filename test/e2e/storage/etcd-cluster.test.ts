@@ -46,7 +46,8 @@ test('etcd cluster: killing the leader of three members mid-write loses no ackno
   const acked = new Map<string, number>();
   let failures = 0;
   let killed = false;
-  const runUntil = Date.now() + 4000;
+  // Writers run until 3 s after the kill (hard cap 30 s, in case the kill never comes).
+  let runUntil = Date.now() + 30_000;
   const value = 'v'.repeat(1024);
   const loop = async (w: number): Promise<void> => {
     for (let i = 0; Date.now() < runUntil; i++) {
@@ -69,6 +70,7 @@ test('etcd cluster: killing the leader of three members mid-write loses no ackno
   const ackedBeforeKill = acked.size;
   await m0!.kill();
   killed = true;
+  runUntil = Math.min(runUntil, Date.now() + 3000);
   await Promise.all(writers);
   assert.ok(killed);
   assert.ok(ackedBeforeKill >= 200, `writes were flowing before the kill (${ackedBeforeKill})`);
