@@ -21,7 +21,7 @@ import { handleProxy, proxyUpgrade } from './handlers/proxy.js';
 import { handleScale } from './handlers/scale.js';
 import { handleUpdate } from './handlers/update.js';
 import { handleWatch } from './handlers/watch.js';
-import { openApiV3Document, openApiV3Index } from './openapi/index.js';
+import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openApiV2Document, openApiV2Etag, openApiV2Protobuf, openApiV3Document, openApiV3Index } from './openapi/index.js';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 
 export interface RouterOptions {
@@ -211,6 +211,13 @@ export class Router {
         if (rc.subscribers.size) this.o.deps.metrics.watchers.set({ resource: rc.info.resource }, rc.subscribers.size);
       }
       sendRaw(res, 200, reg.contentType, await reg.metrics());
+      return;
+    }
+    if (path === '/openapi/v2') {
+      // kubectl 1.27/1.28 read it (protobuf only) for validation, explain and apply.
+      res.setHeader('ETag', `"${openApiV2Etag()}"`);
+      if ((req.headers.accept ?? '').includes('protobuf')) sendRaw(res, 200, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, openApiV2Protobuf());
+      else sendJson(res, 200, openApiV2Document());
       return;
     }
     if (path === '/openapi/v3') {

@@ -1,8 +1,7 @@
 /**
  * Every kubectl minor on this machine (1.27 … 1.33, run directly, not through the dispatcher)
  * passes the core of the checklist against one server, each in its own namespace, in parallel.
- * Known gap: kubectl 1.27/1.28 `apply` validates against /openapi/v2 (protobuf), not served
- * here, so those two apply with --validate=false.
+ * kubectl 1.27/1.28 validate `apply` against /openapi/v2 (protobuf); 1.29+ use /openapi/v3.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -50,10 +49,9 @@ test('each kubectl minor passes the core commands', { skip: installed.length ? f
         const out = await k.ok(args);
         assert.match(out, expect, `kubectl ${v} ${args.join(' ')}`);
       };
-      // kubectl ≤1.28 validates against /openapi/v2 (protobuf), which Skiff does not serve.
-      const validate = minor <= 28 ? ['--validate=false'] : [];
-      await step(['apply', ...validate, '-f', file], /deployment.apps\/web created/);
-      await step(['apply', ...validate, '-f', file], /deployment.apps\/web unchanged/);
+      await step(['apply', '-f', file], /deployment.apps\/web created/);
+      await step(['apply', '-f', file], /deployment.apps\/web unchanged/);
+      await step(['-n', ns, 'explain', 'deployment.spec.replicas'], /replicas/);
       await step(['-n', ns, 'get', 'deploy,svc'], /deployment.apps\/web[\s\S]*service\/web/);
       await step(['-n', ns, 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}'], /^1$/);
       await step(['-n', ns, 'scale', 'deploy', 'web', '--replicas=4'], /scaled/);

@@ -36,9 +36,9 @@ test('API protocol', async (t) => {
 
   await t.test('discovery answers the exact content type asked for', async () => {
     const both = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
-    const v2 = await call(s, '/apis', { headers: { accept: both } });
-    assert.equal(v2.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-    assert.equal(v2.json().apiVersion, 'apidiscovery.k8s.io/v2');
+    const agg = await call(s, '/apis', { headers: { accept: both } });
+    assert.equal(agg.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    assert.equal(agg.json().apiVersion, 'apidiscovery.k8s.io/v2');
     const beta = await call(s, '/api', { headers: { accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json' } });
     assert.equal(beta.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList');
     const core = beta.json<{ apiVersion: string; items: { versions: { resources: { resource: string; scope: string; shortNames?: string[]; categories?: string[]; subresources?: { subresource: string }[] }[] }[] }[] }>();
@@ -54,7 +54,11 @@ test('API protocol', async (t) => {
     const apps = (await call(s, '/apis/apps/v1')).json<{ resources: { name: string; kind: string }[] }>();
     assert.ok(apps.resources.some((r) => r.name === 'deployments/scale' && r.kind === 'Scale'));
     assert.equal((await call(s, '/apis/nope/v1')).status, 404);
-    assert.equal((await call(s, '/openapi/v2')).status, 404);
+    const v2 = await call(s, '/openapi/v2', { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    assert.equal(v2.status, 200);
+    assert.match(String(v2.headers['content-type']), /protobuf/);
+    const v3 = (await call(s, '/openapi/v3')).json<{ paths: Record<string, { serverRelativeURL: string }> }>();
+    assert.equal((await call(s, v3.paths['apis/apps/v1']!.serverRelativeURL)).status, 200);
   });
 
   await t.test('list RV, watch from it, watch from 0, selectors entering and leaving', async () => {
