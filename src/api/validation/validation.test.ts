@@ -258,7 +258,16 @@ test('deployment: selector must match template labels (exact Kubernetes message)
 test('deployment: selector required/non-empty, replicas, strategy, restartPolicy, progress deadline', () => {
   const noSel = deploy();
   delete (noSel.spec as Partial<NonNullable<Deployment['spec']>>).selector;
-  assert.deepEqual(lines(causes('Deployment', noSel)), ['spec.selector: Required value']);
+  // As Kubernetes: a missing selector selects nothing, so the template check fails too.
+  assert.deepEqual(lines(causes('Deployment', noSel)), [
+    'spec.selector: Required value',
+    'spec.template.metadata.labels: Invalid value: map[string]string{"app":"pay-v1"}: `selector` does not match template `labels`',
+  ]);
+  const noLabels = deploy();
+  delete noLabels.spec!.template.metadata;
+  assert.deepEqual(lines(causes('Deployment', noLabels)), [
+    'spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`',
+  ]);
   assert.deepEqual(lines(causes('Deployment', deploy({ selector: {} }))), [
     'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
   ]);
@@ -283,7 +292,10 @@ test('deployment: selector required/non-empty, replicas, strategy, restartPolicy
   const rec = deploy({ strategy: { type: 'Recreate', rollingUpdate: { maxSurge: 1 } } });
   assert.deepEqual(lines(causes('Deployment', rec)), ["spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"]);
   const expr = deploy({ selector: { matchExpressions: [{ key: 'app', operator: 'In', values: [] }] } });
-  assert.deepEqual(lines(causes('Deployment', expr)), ["spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"]);
+  assert.deepEqual(lines(causes('Deployment', expr)), [
+    "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+    'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"app", Operator:"In", Values:[]string{}}}}: invalid label selector',
+  ]);
 });
 
 test('deployment/replicaset update: spec.selector is immutable', () => {

@@ -1,7 +1,7 @@
 /** Deployment, ReplicaSet, ReplicationController, HorizontalPodAutoscaler and Scale validation. */
 import type { Deployment, HorizontalPodAutoscaler, IntOrString, LabelSelector, PodTemplateSpec, ReplicaSet, ReplicationController, Scale } from '../types.js';
 import { selectorFromLabelSelector, selectorFromSet, type Selector } from '../labels.js';
-import { child, fieldErrors as fe, type FieldError } from './field-errors.js';
+import { child, fieldErrors as fe, goRepr, type FieldError } from './field-errors.js';
 import { regexError, validatePathSegmentName } from './names.js';
 import { FIELD_IMMUTABLE, goLabelSelector, validateLabelSelector, validateLabels, validateNonnegative, validateInteger } from './object-meta.js';
 import { validatePodTemplateSpec } from './pod.js';
@@ -9,9 +9,12 @@ import { validatePodTemplateSpec } from './pod.js';
 function validateTemplateForReplicas(t: PodTemplateSpec | undefined, selector: Selector, path: string, owner: string): FieldError[] {
   if (!t) return [fe.required(path, '')];
   const out: FieldError[] = [];
-  if (!selector.isEmpty() && !selector.matchesNothing()) {
-    const labels = t.metadata?.labels ?? {};
-    if (!selector.matches(labels)) out.push(fe.invalid(child(path, 'metadata', 'labels'), labels, '`selector` does not match template `labels`'));
+  // A missing selector selects nothing, so Kubernetes reports the mismatch as well.
+  if (!selector.isEmpty()) {
+    const labels = t.metadata?.labels;
+    if (!selector.matches(labels ?? {})) {
+      out.push(fe.invalidRaw(child(path, 'metadata', 'labels'), labels ? goRepr(labels) : 'map[string]string(nil)', '`selector` does not match template `labels`'));
+    }
   }
   out.push(...validatePodTemplateSpec(t, path));
   const rp = t.spec?.restartPolicy;
@@ -25,23 +28,21 @@ function validateTemplateForReplicas(t: PodTemplateSpec | undefined, selector: S
 /** Selector + template checks shared by Deployment and ReplicaSet (apps/v1 LabelSelector). */
 function validateAppsSelectorAndTemplate(sel: LabelSelector | undefined, t: PodTemplateSpec | undefined, owner: string): FieldError[] {
   const out: FieldError[] = [];
-  let selector: Selector | undefined;
   if (!sel) out.push(fe.required('spec.selector', ''));
   else {
-    const errs = validateLabelSelector(sel, 'spec.selector');
-    out.push(...errs);
+    out.push(...validateLabelSelector(sel, 'spec.selector'));
     if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions?.length ?? 0) === 0) {
       out.push(fe.invalidRaw('spec.selector', goLabelSelector(sel), 'empty selector is invalid for deployment'));
     }
-    if (errs.length === 0) {
-      try {
-        selector = selectorFromLabelSelector(sel);
-      } catch {
-        out.push(fe.invalidRaw('spec.selector', goLabelSelector(sel), 'invalid label selector'));
-      }
-    }
   }
-  if (selector || !sel) out.push(...validateTemplateForReplicas(t, selector ?? selectorFromSet({}), 'spec.template', owner));
+  let selector: Selector;
+  try {
+    selector = selectorFromLabelSelector(sel);
+  } catch {
+    out.push(fe.invalidRaw('spec.selector', goLabelSelector(sel), 'invalid label selector'));
+    return out;
+  }
+  out.push(...validateTemplateForReplicas(t, selector, 'spec.template', owner));
   return out;
 }
 
