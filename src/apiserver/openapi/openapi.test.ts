@@ -69,3 +69,78 @@ test('unknownFields finds fields the schema does not know, with Kubernetes-style
   assert.equal(err.message, 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"');
   assert.deepEqual(unknownFieldWarnings(['spec.foo']), ['unknown field "spec.foo"']);
 });
+
+test('no false positives: objects kubectl 1.32 generates (create/run/expose/autoscale --dry-run, get -o json) have no unknown fields', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { resourceForKind } = await import('../../api/resources.js');
+  const objects = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'kubectl-1.32-objects.json'), 'utf8')) as Record<string, { kind: string }>;
+  assert.ok(Object.keys(objects).length >= 15);
+  for (const [name, obj] of Object.entries(objects)) {
+    const info = resourceForKind(obj.kind);
+    assert.ok(info, `${name}: kind ${obj.kind} served`);
+    assert.deepEqual(unknownFields(info, obj), [], name);
+  }
+});
+
+test('no false positives: a kitchen-sink Deployment using most PodSpec features', () => {
+  const deploy = findResource('apps', 'deployments')!;
+  const probe = { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP', httpHeaders: [{ name: 'X', value: 'y' }] }, initialDelaySeconds: 1, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3, terminationGracePeriodSeconds: 5 };
+  const obj = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'k', namespace: 'default', labels: { a: 'b' }, annotations: { x: 'y' }, finalizers: ['f'], ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'o', uid: 'u', controller: true, blockOwnerDeletion: true }] },
+    spec: {
+      replicas: 1, minReadySeconds: 1, revisionHistoryLimit: 2, progressDeadlineSeconds: 60, paused: false,
+      selector: { matchLabels: { a: 'b' }, matchExpressions: [{ key: 'k', operator: 'In', values: ['v'] }] },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: { a: 'b' }, annotations: { 'prometheus.io/scrape': 'true' } },
+        spec: {
+          serviceAccountName: 'sa', automountServiceAccountToken: false, enableServiceLinks: false, hostNetwork: false, dnsPolicy: 'ClusterFirst',
+          dnsConfig: { nameservers: ['1.2.3.4'], searches: ['x.local'], options: [{ name: 'ndots', value: '2' }] },
+          hostAliases: [{ ip: '127.0.0.1', hostnames: ['foo'] }], hostname: 'h', subdomain: 's', setHostnameAsFQDN: false,
+          nodeSelector: { disk: 'ssd' }, priorityClassName: 'high', schedulerName: 'default-scheduler', terminationGracePeriodSeconds: 10, activeDeadlineSeconds: 100,
+          securityContext: { runAsUser: 1000, runAsNonRoot: true, fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
+          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'k', operator: 'Exists' }] }] } } },
+          tolerations: [{ key: 'k', operator: 'Equal', value: 'v', effect: 'NoExecute', tolerationSeconds: 30 }],
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { a: 'b' } }, matchLabelKeys: ['pod-template-hash'] }],
+          imagePullSecrets: [{ name: 'reg' }], readinessGates: [{ conditionType: 'x/ready' }], os: { name: 'linux' },
+          volumes: [
+            { name: 'cm', configMap: { name: 'c', items: [{ key: 'a', path: 'a.txt', mode: 420 }], defaultMode: 420, optional: true } },
+            { name: 'sec', secret: { secretName: 's', defaultMode: 256 } },
+            { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+            { name: 'host', hostPath: { path: '/var/log', type: 'Directory' } },
+            { name: 'proj', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }] } },
+            { name: 'dapi', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+            { name: 'pvc', persistentVolumeClaim: { claimName: 'data' } },
+          ],
+          initContainers: [{ name: 'init', image: 'busybox', command: ['sh', '-c', 'true'], restartPolicy: 'Always' }],
+          containers: [
+            {
+              name: 'app', image: 'nginx:1', imagePullPolicy: 'IfNotPresent', command: ['nginx'], args: ['-g', 'daemon off;'], workingDir: '/',
+              ports: [{ name: 'http', containerPort: 80, protocol: 'TCP', hostPort: 8080, hostIP: '0.0.0.0' }],
+              env: [
+                { name: 'A', value: '1' },
+                { name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
+                { name: 'CPU', valueFrom: { resourceFieldRef: { containerName: 'app', resource: 'limits.cpu', divisor: '1m' } } },
+                { name: 'C', valueFrom: { configMapKeyRef: { name: 'c', key: 'a', optional: true } } },
+                { name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'p' } } },
+              ],
+              envFrom: [{ prefix: 'P_', configMapRef: { name: 'c', optional: true } }, { secretRef: { name: 's' } }],
+              resources: { requests: { cpu: '100m', memory: 64 }, limits: { cpu: 1, memory: '128Mi' } },
+              volumeMounts: [{ name: 'cm', mountPath: '/etc/c', readOnly: true, subPath: 'a.txt' }, { name: 'tmp', mountPath: '/tmp', mountPropagation: 'None' }],
+              livenessProbe: probe, readinessProbe: { tcpSocket: { port: 80 } }, startupProbe: { exec: { command: ['true'] } },
+              lifecycle: { postStart: { exec: { command: ['true'] } }, preStop: { sleep: { seconds: 5 } } },
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+              terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'FallbackToLogsOnError', stdin: false, tty: false,
+              resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }],
+            },
+          ],
+        },
+      },
+    },
+    status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True', lastUpdateTime: '2025-01-01T00:00:00Z', lastTransitionTime: '2025-01-01T00:00:00Z', reason: 'MinimumReplicasAvailable', message: 'ok' }] },
+  };
+  assert.deepEqual(unknownFields(deploy, obj), []);
+});
