@@ -290,60 +290,62 @@ function validateTolerations(ts: Toleration[] | undefined, path: string): FieldE
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 
+/** In Kubernetes' order (ValidatePodSpec): volumes, containers, init containers, policies, DNS, names, tolerations. */
 export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldError[] {
   const out: FieldError[] = [];
   if (!spec || typeof spec !== 'object') return [fe.required(child(path, 'containers'), '')];
-  const hostNetwork = spec.hostNetwork === true;
-  const names = new Set<string>();
-  out.push(...validateContainers(spec.initContainers, child(path, 'initContainers'), names, { hostNetwork, init: true }));
-  if (!spec.containers || spec.containers.length === 0) out.push(fe.required(child(path, 'containers'), ''));
-  else out.push(...validateContainers(spec.containers, child(path, 'containers'), names, { hostNetwork, init: false }));
-
-  if (!spec.restartPolicy) out.push(fe.required(child(path, 'restartPolicy'), ''));
-  else if (!RESTART_POLICIES.includes(spec.restartPolicy)) out.push(fe.notSupported(child(path, 'restartPolicy'), spec.restartPolicy, RESTART_POLICIES));
-
-  if (!spec.dnsPolicy) out.push(fe.required(child(path, 'dnsPolicy'), ''));
-  else if (!DNS_POLICIES.includes(spec.dnsPolicy)) out.push(fe.notSupported(child(path, 'dnsPolicy'), spec.dnsPolicy, DNS_POLICIES));
-  const dc = spec.dnsConfig;
-  if (spec.dnsPolicy === 'None' && (!dc || !dc.nameservers || dc.nameservers.length === 0)) {
-    out.push(fe.required(child(path, 'dnsConfig', 'nameservers'), 'must provide at least one DNS nameserver when DNS policy is None'));
-  }
-  if (dc) {
-    const ns = arr(dc.nameservers);
-    if (ns.length > 3) out.push(fe.invalid(child(path, 'dnsConfig', 'nameservers'), ns, 'must not have more than 3 nameservers'));
-    ns.forEach((n, i) => {
-      if (!isIP(n)) out.push(fe.invalid(index(child(path, 'dnsConfig', 'nameservers'), i), n, 'must be valid IP address'));
-    });
-    const searches = arr(dc.searches);
-    if (searches.length > 32) out.push(fe.invalid(child(path, 'dnsConfig', 'searches'), searches, 'must not have more than 32 search paths'));
-    searches.forEach((s, i) => {
-      if (s === '.') return;
-      for (const m of isDNS1123Subdomain(s.replace(/\.$/, ''))) out.push(fe.invalid(index(child(path, 'dnsConfig', 'searches'), i), s, m));
-    });
-    arr(dc.options).forEach((o, i) => {
-      if (!o.name) out.push(fe.required(child(index(child(path, 'dnsConfig', 'options'), i), 'name'), 'must not be empty'));
-    });
-  }
-  if (spec.hostname) out.push(...validateDNS1123Label(spec.hostname, child(path, 'hostname')));
-  if (spec.subdomain) out.push(...validateDNS1123Label(spec.subdomain, child(path, 'subdomain')));
-  if (spec.nodeName) out.push(...validateDNS1123Subdomain(spec.nodeName, child(path, 'nodeName')));
-  if (spec.serviceAccountName) out.push(...validateDNS1123Subdomain(spec.serviceAccountName, child(path, 'serviceAccountName')));
-  out.push(...validateLabels(spec.nodeSelector, child(path, 'nodeSelector')));
-  out.push(...validateTolerations(spec.tolerations, child(path, 'tolerations')));
-  out.push(...validateNonnegative(spec.terminationGracePeriodSeconds, child(path, 'terminationGracePeriodSeconds')));
-  if (spec.activeDeadlineSeconds !== undefined && !(spec.activeDeadlineSeconds >= 1 && spec.activeDeadlineSeconds <= 2147483647)) {
-    out.push(fe.invalid(child(path, 'activeDeadlineSeconds'), spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
-  }
   const vols = new Set<string>();
   arr(spec.volumes).forEach((v, i) => {
     const ip = index(child(path, 'volumes'), i);
-    if (!v.name) out.push(fe.required(child(ip, 'name'), ''));
+    if (!v?.name) out.push(fe.required(child(ip, 'name'), ''));
     else {
       out.push(...validateDNS1123Label(v.name, child(ip, 'name')));
       if (vols.has(v.name)) out.push(fe.duplicate(child(ip, 'name'), v.name));
       vols.add(v.name);
     }
   });
+  const hostNetwork = spec.hostNetwork === true;
+  const names = new Set<string>();
+  if (!Array.isArray(spec.containers) || spec.containers.length === 0) out.push(fe.required(child(path, 'containers'), ''));
+  else out.push(...validateContainers(spec.containers, child(path, 'containers'), names, { hostNetwork, init: false }));
+  // Init container names must also differ from the regular containers' (reported on the init container).
+  out.push(...validateContainers(spec.initContainers, child(path, 'initContainers'), names, { hostNetwork, init: true }));
+
+  if (!spec.restartPolicy) out.push(fe.required(child(path, 'restartPolicy'), ''));
+  else if (!RESTART_POLICIES.includes(spec.restartPolicy)) out.push(fe.notSupported(child(path, 'restartPolicy'), spec.restartPolicy, RESTART_POLICIES));
+
+  if (!spec.dnsPolicy) out.push(fe.required(child(path, 'dnsPolicy'), ''));
+  else if (!DNS_POLICIES.includes(spec.dnsPolicy)) out.push(fe.notSupported(child(path, 'dnsPolicy'), spec.dnsPolicy, DNS_POLICIES));
+  out.push(...validateLabels(spec.nodeSelector, child(path, 'nodeSelector')));
+  const dc = spec.dnsConfig;
+  if (spec.dnsPolicy === 'None' && (!dc || !Array.isArray(dc.nameservers) || dc.nameservers.length === 0)) {
+    out.push(fe.required(child(path, 'dnsConfig', 'nameservers'), 'must provide at least one DNS nameserver when DNS policy is None'));
+  }
+  if (dc && typeof dc === 'object') {
+    const ns = arr(dc.nameservers);
+    if (ns.length > 3) out.push(fe.invalid(child(path, 'dnsConfig', 'nameservers'), ns, 'must not have more than 3 nameservers'));
+    ns.forEach((n, i) => {
+      if (typeof n !== 'string' || !isIP(n)) out.push(fe.invalid(index(child(path, 'dnsConfig', 'nameservers'), i), n, 'must be valid IP address'));
+    });
+    const searches = arr(dc.searches);
+    if (searches.length > 32) out.push(fe.invalid(child(path, 'dnsConfig', 'searches'), searches, 'must not have more than 32 search paths'));
+    searches.forEach((s, i) => {
+      if (s === '.') return;
+      for (const m of isDNS1123Subdomain(String(s).replace(/\.$/, ''))) out.push(fe.invalid(index(child(path, 'dnsConfig', 'searches'), i), s, m));
+    });
+    arr(dc.options).forEach((o, i) => {
+      if (!o?.name) out.push(fe.required(child(index(child(path, 'dnsConfig', 'options'), i), 'name'), 'must not be empty'));
+    });
+  }
+  if (spec.serviceAccountName) out.push(...validateDNS1123Subdomain(spec.serviceAccountName, child(path, 'serviceAccountName')));
+  if (spec.nodeName) out.push(...validateDNS1123Subdomain(spec.nodeName, child(path, 'nodeName')));
+  if (spec.activeDeadlineSeconds !== undefined && !(spec.activeDeadlineSeconds >= 1 && spec.activeDeadlineSeconds <= 2147483647)) {
+    out.push(fe.invalid(child(path, 'activeDeadlineSeconds'), spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
+  }
+  if (spec.hostname) out.push(...validateDNS1123Label(spec.hostname, child(path, 'hostname')));
+  if (spec.subdomain) out.push(...validateDNS1123Label(spec.subdomain, child(path, 'subdomain')));
+  out.push(...validateTolerations(spec.tolerations, child(path, 'tolerations')));
+  out.push(...validateNonnegative(spec.terminationGracePeriodSeconds, child(path, 'terminationGracePeriodSeconds')));
   return out;
 }
 

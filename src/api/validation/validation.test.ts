@@ -196,6 +196,20 @@ test('pod rules: containers, names, ports, probes, restartPolicy, resources', ()
   assert.equal(got.length, want.length, got.join('\n'));
 });
 
+test('init containers: names unique across all containers, no probes unless sidecar', () => {
+  const p = pod({
+    initContainers: [
+      { name: 'c', image: 'i' },
+      { name: 'setup', image: 'i', readinessProbe: { exec: { command: ['true'] } } },
+      { name: 'side', image: 'i', restartPolicy: 'Always', readinessProbe: { exec: { command: ['true'] } } },
+    ],
+  });
+  assert.deepEqual(lines(causes('Pod', p)), [
+    'spec.initContainers[0].name: Duplicate value: "c"',
+    'spec.initContainers[1].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
+  ]);
+});
+
 test('pod env fieldRef paths, dnsPolicy None, tolerations, hostname', () => {
   const p = pod({
     dnsPolicy: 'None',
