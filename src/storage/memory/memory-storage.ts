@@ -1,7 +1,7 @@
 /**
  * MemoryStorage: a real MVCC backend kept in process memory, for unit tests of the other parts
  * and for `skiff up --storage memory`. It keeps every version of every key and every event
- * until `compact` is called (it never compacts on its own), so reads at old revisions and
+ * until `compact` is called (or `retainRevisions` says so), so reads at old revisions and
  * watches from old revisions behave exactly as in the durable backends.
  */
 import {
@@ -20,6 +20,11 @@ import { WatchFanout } from '../watch-fanout.js';
 export interface MemoryStorageOptions {
   /** Revision of the first write minus one (default 0: the first write gets revision 1). */
   initialRevision?: number;
+  /**
+   * Compact automatically so that at least this many revisions of history stay (checked every
+   * `retainRevisions` writes, so between 1× and 2× are kept). Default: never compact on its own.
+   */
+  retainRevisions?: number;
 }
 
 /** One version of a key; `deleted` versions are tombstones (their value is the deleted one). */
@@ -41,10 +46,13 @@ export class MemoryStorage implements Storage {
   private events: StorageEvent[] = [];
   private eventBase: number;
   private readonly fanout = new WatchFanout();
+  private readonly retainRevisions: number;
 
   constructor(options: MemoryStorageOptions = {}) {
     this.rev = options.initialRevision ?? 0;
     this.eventBase = this.rev;
+    this.compactRev = this.rev;
+    this.retainRevisions = options.retainRevisions && options.retainRevisions > 0 ? options.retainRevisions : 0;
   }
 
   async get(key: string, options: { revision?: number } = {}): Promise<KeyValue | undefined> {
@@ -150,6 +158,10 @@ export class MemoryStorage implements Storage {
 
   async compact(revision: number): Promise<void> {
     this.checkOpen();
+    this.compactSync(revision);
+  }
+
+  private compactSync(revision: number): void {
     const target = Math.min(revision, this.rev);
     if (target <= this.compactRev) return;
     let removedKeys = false;
@@ -194,6 +206,9 @@ export class MemoryStorage implements Storage {
     Object.freeze(event);
     this.events.push(event);
     this.fanout.publish([event]);
+    if (this.retainRevisions > 0 && this.rev - this.compactRev >= 2 * this.retainRevisions) {
+      this.compactSync(this.rev - this.retainRevisions);
+    }
   }
 
   /** Sorted keys; new keys are merged in lazily (sort only the new ones, then merge). */

@@ -271,6 +271,7 @@ export class SqliteStorage implements Storage {
 
   watch(prefix: string, options: WatchOptions, listener: WatchListener): Watcher {
     if (this.closed) return this.fanout.failed(listener, closedError());
+    if (this.broken) return this.fanout.failed(listener, this.broken);
     const from = options.fromRevision > 0 ? options.fromRevision : this.visibleRev;
     if (from < this.compactRev) return this.fanout.failed(listener, compactedError(from, this.compactRev));
     const backlog: StorageEvent[] = [];
