@@ -456,7 +456,7 @@ export class PodWorker {
     const onResult = (kind: ProbeKind, result: boolean, attempt: ProbeOutcome, changed: boolean): void => this.onProbe(cs, c, kind, result, attempt, changed);
     const make = (kind: ProbeKind, probe = kind === 'startup' ? c.startupProbe : kind === 'liveness' ? c.livenessProbe : c.readinessProbe): ProbeWorker | undefined => {
       if (!probe) return undefined;
-      const w = new ProbeWorker({ kind, probe, target, onResult, setTimer: (fn, ms) => this.deps.clock.setTimeout(fn, ms) });
+      const w = new ProbeWorker({ kind, probe, target, onResult, setTimer: (fn, ms) => this.deps.clock.setTimeout(fn, ms), now: () => this.deps.clock.now() });
       if (kind === 'readiness' && initialReady) w.result = true;
       return w;
     };
@@ -485,7 +485,7 @@ export class PodWorker {
   private onProbe(cs: CState, c: Container, kind: ProbeKind, result: boolean, attempt: ProbeOutcome, changed: boolean): void {
     if (!cs.running || this.terminating) return;
     const label = kind === 'readiness' ? 'Readiness' : kind === 'liveness' ? 'Liveness' : 'Startup';
-    if (!attempt.ok) this.deps.events.record(this.pod, 'Warning', 'Unhealthy', `${label} probe failed: ${attempt.message ?? ''}`.trim(), this.fieldPath(cs));
+    if (!attempt.ok && !attempt.quiet) this.deps.events.record(this.pod, 'Warning', 'Unhealthy', `${label} probe failed: ${attempt.message ?? ''}`.trim(), this.fieldPath(cs));
     if (kind === 'readiness') {
       if (changed || cs.ready !== result) {
         cs.ready = result;
@@ -500,7 +500,7 @@ export class PodWorker {
       const onResult = (k: ProbeKind, r: boolean, a: ProbeOutcome, ch: boolean): void => this.onProbe(cs, c, k, r, a, ch);
       this.startMainProbes(cs, (k) => {
         const probe = k === 'liveness' ? c.livenessProbe : k === 'readiness' ? c.readinessProbe : undefined;
-        return probe ? new ProbeWorker({ kind: k, probe, target, onResult, setTimer: (fn, ms) => this.deps.clock.setTimeout(fn, ms) }) : undefined;
+        return probe ? new ProbeWorker({ kind: k, probe, target, onResult, setTimer: (fn, ms) => this.deps.clock.setTimeout(fn, ms), now: () => this.deps.clock.now() }) : undefined;
       });
       void this.pushStatus();
       return;

@@ -70,3 +70,43 @@ test('thresholds: readiness needs successThreshold successes, failureThreshold f
   await step(5000);
   assert.equal(results.length, 5, 'stopped workers stay quiet');
 });
+
+test('readiness retries fast (50, 100, 200 ms ...) until its first success, quietly, capped by the period', async () => {
+  const clock = new FakeClock();
+  const attempts: { at: number; ok: boolean; quiet?: boolean }[] = [];
+  let answer = false;
+  const t0 = clock.now();
+  const w = new ProbeWorker({
+    kind: 'readiness',
+    probe: { exec: { command: ['x'] }, periodSeconds: 1 },
+    target: target({ exec: async () => ({ code: answer ? 0 : 1, output: '' }) }),
+    onResult: (_k, _r, a) => attempts.push({ at: clock.now() - t0, ok: a.ok, quiet: a.quiet }),
+    setTimer: (fn, ms) => clock.setTimeout(fn, ms),
+    now: () => clock.now(),
+  });
+  w.start();
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  clock.advance(0);
+  await settle();
+  for (const ms of [50, 100, 200, 400]) {
+    clock.advance(ms);
+    await settle();
+  }
+  assert.deepEqual(attempts.map((a) => a.at), [0, 50, 150, 350, 750]);
+  assert.ok(attempts.every((a) => a.quiet), 'early failures raise no event');
+  clock.advance(800); // the next fast delay (800 ms) is still under the 1 s period
+  await settle();
+  assert.equal(attempts.length, 6);
+  assert.equal(attempts[5]!.quiet, undefined, 'after a whole period failures are reported');
+  answer = true;
+  clock.advance(1000);
+  await settle();
+  assert.equal(w.result, true);
+  const n = attempts.length;
+  clock.advance(999);
+  await settle();
+  assert.equal(attempts.length, n, 'after the first success the normal period applies');
+  w.stop();
+});

@@ -16,6 +16,8 @@ export interface ProbeOutcome {
   ok: boolean;
   /** Why it failed, as kubelet words it in the Unhealthy event. */
   message?: string;
+  /** A fast start-up retry (see ProbeWorker): not worth an Unhealthy event. */
+  quiet?: boolean;
 }
 
 export interface ProbeTarget {
@@ -120,12 +122,24 @@ export interface ProbeWorkerOptions {
   /** Called after each attempt with the attempt's outcome and the (thresholded) result. */
   onResult(kind: ProbeKind, result: boolean, attempt: ProbeOutcome, changed: boolean): void;
   setTimer?: (fn: () => void, ms: number) => () => void;
+  now?: () => number;
 }
 
+/**
+ * One probe of one container. Skiff's one departure from kubelet's timing: until a readiness
+ * probe (successThreshold 1) has first succeeded, failed attempts are retried after 50, 100,
+ * 200 ... ms (never later than periodSeconds), so a pod becomes Ready within a few tens of
+ * milliseconds of its server listening instead of up to a whole period later. Those early
+ * failures are reported `quiet` (no Unhealthy event). Liveness and startup probes keep the
+ * exact period: their failures count towards failureThreshold.
+ */
 export class ProbeWorker {
   result: boolean;
   private successes = 0;
   private failures = 0;
+  private everSucceeded = false;
+  private fastDelayMs = 0;
+  private firstAttemptAt?: number;
   private cancel?: () => void;
   private stopped = false;
   private readonly setTimer: (fn: () => void, ms: number) => () => void;
@@ -153,8 +167,14 @@ export class ProbeWorker {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     const p = this.opts.probe;
+    const periodMs = (p.periodSeconds ?? 10) * 1000;
+    const now = (this.opts.now ?? Date.now)();
+    this.firstAttemptAt ??= now;
     const outcome = await runHandler(p, this.opts.target);
     if (this.stopped) return;
+    const fastPhase = this.opts.kind === 'readiness' && !this.everSucceeded && (p.successThreshold ?? 1) === 1;
+    if (outcome.ok) this.everSucceeded = true;
+    else if (fastPhase && now - this.firstAttemptAt < periodMs) outcome.quiet = true;
     const before = this.result;
     if (outcome.ok) {
       this.failures = 0;
@@ -169,7 +189,12 @@ export class ProbeWorker {
     this.opts.onResult(this.opts.kind, this.result, outcome, changed);
     // A startup probe stops once it has succeeded.
     if (this.opts.kind === 'startup' && this.result) return;
-    this.schedule((p.periodSeconds ?? 10) * 1000);
+    if (fastPhase && !outcome.ok) {
+      this.fastDelayMs = this.fastDelayMs ? this.fastDelayMs * 2 : 50;
+      this.schedule(Math.min(periodMs, this.fastDelayMs));
+      return;
+    }
+    this.schedule(periodMs);
   }
 
   stop(): void {

@@ -1,0 +1,215 @@
+/**
+ * Pod startup latency on one node in netns mode: create → Ready (HTTP readiness probe on the
+ * pod's server) for N pods, p50/p99, beside the reference: spawning the same server process
+ * directly and polling it until it answers. Also the agent's memory per running pod.
+ *   npx tsx bench/agent/startup.ts [--pods 50] [--sequential 10]
+ * Needs root (network namespaces). Uses an in-process API server (memory storage) and a real
+ * `skiff agent` process whose node lives in its own namespace `skt-ag-bench`.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { findResource } from '../../src/api/resources.js';
+import type { Pod } from '../../src/api/types.js';
+import { startApiServer } from '../../src/apiserver/index.js';
+import { RestClient } from '../../src/client/rest-client.js';
+import { MemoryStorage } from '../../src/storage/memory/memory-storage.js';
+import { silentLogger } from '../../src/util/logger.js';
+
+const PODS = findResource('', 'pods')!;
+const NODES = findResource('', 'nodes')!;
+const ROOT = resolve(import.meta.dirname, '../..');
+const NS = 'skt-ag-bench';
+const NODE = 'bench-node';
+
+const { values } = parseArgs({ options: { pods: { type: 'string' }, sequential: { type: 'string' } } });
+const N = Number(values.pods ?? 50);
+const SEQ = Number(values.sequential ?? 10);
+
+const serverJs = (port: number, host = '0.0.0.0'): string => `require('http').createServer((q,s)=>s.end('ok\\n')).listen(${port}, '${host}')`;
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timeout: ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Reference: spawn the same server directly, poll until it answers. */
+async function reference(count: number, concurrent: boolean): Promise<number[]> {
+  const out: number[] = [];
+  const children: ChildProcess[] = [];
+  const one = async (i: number): Promise<void> => {
+    const port = 20000 + i;
+    const t0 = performance.now();
+    const c = spawn(process.execPath, ['-e', serverJs(port, '127.0.0.1')], { stdio: 'ignore' });
+    children.push(c);
+    await until(async () => {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/`);
+        await r.text();
+        return r.ok ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 30_000, `reference ${i}`);
+    out.push(performance.now() - t0);
+  };
+  if (concurrent) await Promise.all(Array.from({ length: count }, (_, i) => one(i)));
+  else for (let i = 0; i < count; i++) await one(i);
+  for (const c of children) c.kill('SIGKILL');
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.log('bench/agent/startup: needs root (network namespaces); skipped');
+    return;
+  }
+  try {
+    execFileSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
+  } catch {
+    /* absent */
+  }
+  execFileSync('ip', ['netns', 'add', NS]);
+  execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+  execFileSync('ip', ['-n', NS, 'addr', 'add', '198.19.128.30/32', 'dev', 'lo']);
+  const dir = mkdtempSync(join(tmpdir(), 'skt-ag-bench-'));
+  const storage = new MemoryStorage();
+  const api = await startApiServer({ dataDir: join(dir, 'api'), storage, port: 0, serviceCidr: '198.19.0.0/17', clusterCidr: '198.18.0.0/16', logger: silentLogger });
+  const client = await RestClient.fromKubeconfig(api.kubeconfigPath);
+  const agentArgs = ['agent', '--kubeconfig', join(dir, 'api', 'components', 'agent.kubeconfig'), '--node-name', NODE, '--network', 'netns', '--node-netns', NS, '--node-ip', '198.19.128.30', '--data-dir', join(dir, 'agent'), '--port', '0', '--cluster-dns', '198.19.0.10'];
+  const agent = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/cmd/main.ts').then(m => m.main(${JSON.stringify(agentArgs)})).then(c => { process.exitCode = c; })`], {
+    cwd: ROOT,
+    env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let cleanedUp = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleanedUp) return;
+    cleanedUp = true;
+    agent.kill('SIGTERM');
+    await new Promise((r) => agent.once('exit', r));
+    client.close();
+    await api.close();
+    await storage.close();
+    try {
+      execFileSync('ip', ['netns', 'del', NS]);
+    } catch {
+      /* gone */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await until(async () => {
+      try {
+        const n = await client.get(NODES, NODE);
+        return n;
+      } catch {
+        return undefined;
+      }
+    }, 30_000, 'node registered');
+    await sleep(1000);
+    const agentRssBefore = rssKb(agent.pid!);
+
+    // Ready times from a watch, so polling does not add latency.
+    const created = new Map<string, number>();
+    const ready = new Map<string, number>();
+    const watch = client.watch<Pod>(PODS, { namespace: 'default' }, {
+      onEvent: (ev) => {
+        const p = ev.object;
+        const name = p.metadata.name!;
+        if (!ready.has(name) && created.has(name) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ready.set(name, performance.now());
+      },
+      onClose: () => {},
+    });
+    const pod = (name: string, i: number): Pod => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        nodeName: NODE,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'web', image: 'skiff/echo', command: [process.execPath, '-e', serverJs(80)], readinessProbe: { httpGet: { port: 80, path: '/' }, periodSeconds: 1 } }],
+      },
+      _i: i,
+    });
+    const createAndTime = async (name: string, i: number): Promise<void> => {
+      created.set(name, performance.now());
+      await client.create(PODS, pod(name, i));
+    };
+    // 1. one pod at a time
+    for (let i = 0; i < SEQ; i++) {
+      const name = `seq-${i}`;
+      await createAndTime(name, i);
+      await until(() => (ready.has(name) ? true : undefined), 30_000, `${name} ready`);
+    }
+    const seqLat = Array.from({ length: SEQ }, (_, i) => ready.get(`seq-${i}`)! - created.get(`seq-${i}`)!);
+    // 2. a burst of N pods at once
+    await Promise.all(Array.from({ length: N }, (_, i) => createAndTime(`burst-${i}`, i)));
+    await until(() => (Array.from({ length: N }, (_, i) => ready.has(`burst-${i}`)).every(Boolean) ? true : undefined), 120_000, 'burst ready');
+    const burstLat = Array.from({ length: N }, (_, i) => ready.get(`burst-${i}`)! - created.get(`burst-${i}`)!);
+    await sleep(1500);
+    const agentRssAfter = rssKb(agent.pid!);
+    const running = SEQ + N;
+    // Per-pod processes besides the container itself: the shim (sh) of each container.
+    const shims = execFileSync('ps', ['-e', '-o', 'pid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('hn=$1; out=$2') && l.includes(dir))
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
+    const shimRss = shims.reduce((a, p) => a + rssKb(p), 0);
+    watch.stop();
+
+    // Reference, same shapes.
+    const refSeq = await reference(SEQ, false);
+    const refBurst = await reference(N, true);
+
+    const row = (label: string, ours: number[], ref: number[]): string => {
+      const o50 = pct(ours, 50);
+      const o99 = pct(ours, 99);
+      const r50 = pct(ref, 50);
+      const r99 = pct(ref, 99);
+      return `| ${label} | ${o50.toFixed(0)} | ${o99.toFixed(0)} | ${r50.toFixed(0)} | ${r99.toFixed(0)} | ${(o50 / r50).toFixed(2)}× / ${(o99 / r99).toFixed(2)}× |`;
+    };
+    console.log(`\npod startup, create → Ready (HTTP readiness probe), netns mode, ${new Date().toISOString()}`);
+    console.log('| scenario | skiff p50 ms | skiff p99 ms | direct spawn p50 ms | direct spawn p99 ms | ratio p50 / p99 |');
+    console.log('|---|---|---|---|---|---|');
+    console.log(row(`one at a time (${SEQ} pods)`, seqLat, refSeq));
+    console.log(row(`burst of ${N} pods`, burstLat, refBurst));
+    console.log(`\nagent RSS: ${(agentRssBefore / 1024).toFixed(1)} MiB idle → ${(agentRssAfter / 1024).toFixed(1)} MiB with ${running} pods = ${((agentRssAfter - agentRssBefore) / running).toFixed(0)} KiB per pod`);
+    console.log(`shim (sh) per container: ${shims.length ? (shimRss / shims.length).toFixed(0) : 0} KiB RSS (${shims.length} shims)`);
+
+    // Tear down: delete all pods and wait until the agent removed them.
+    const all = (await client.list<Pod>(PODS, { namespace: 'default' })).items;
+    const t0 = performance.now();
+    await Promise.all(all.map((p) => client.delete(PODS, p.metadata.name!, 'default')));
+    await until(async () => ((await client.list<Pod>(PODS, { namespace: 'default' })).items.length === 0 ? true : undefined), 60_000, 'pods deleted');
+    console.log(`deleting ${all.length} pods (graceful, SIGTERM): ${(performance.now() - t0).toFixed(0)} ms until all objects were gone`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
