@@ -118,3 +118,17 @@ test('malformed bodies are 400 StatusErrors and never crash; unsupported kinds a
   }
   assert.throws(() => decodeProtobufObject(encodeProtobufObject({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'x' } })), is(415));
 });
+
+test('more captured kubectl 1.32 bodies: docker-registry secret, ExternalName/LoadBalancer/headless services, binary configmap, zero replicas', () => {
+  const docker = decodeProtobufObject(fixture('create-secret-docker-registry'));
+  assert.equal(docker.type, 'kubernetes.io/dockerconfigjson');
+  const cfg = JSON.parse(Buffer.from((docker.data as Record<string, string>)['.dockerconfigjson'], 'base64').toString()) as { auths: Record<string, { username: string }> };
+  assert.equal(cfg.auths['r.example'].username, 'u');
+  assert.deepEqual(decodeProtobufObject(fixture('create-service-externalname')).spec, { selector: { app: 'e1' }, type: 'ExternalName', externalName: 'db.example.com' });
+  assert.deepEqual(decodeProtobufObject(fixture('create-service-loadbalancer')).spec, { ports: [{ name: '443-8443', protocol: 'TCP', port: 443, targetPort: 8443 }], selector: { app: 'lb1' }, type: 'LoadBalancer' });
+  assert.equal((decodeProtobufObject(fixture('create-service-headless')).spec as { clusterIP: string }).clusterIP, 'None');
+  const bin = decodeProtobufObject(fixture('create-configmap-binary'));
+  assert.deepEqual(bin.data, { txt: 'hello' });
+  assert.deepEqual(Buffer.from((bin.binaryData as Record<string, string>).blob, 'base64'), Buffer.from([0, 255, 1, ...Buffer.from('binary')]));
+  assert.equal((decodeProtobufObject(fixture('create-deployment-zero-replicas')).spec as { replicas: number }).replicas, 0, 'a pointer field keeps its zero');
+});
