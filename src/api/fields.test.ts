@@ -44,6 +44,9 @@ test('spec.host is converted to spec.nodeName for pods', () => {
 test('unsupported fields are rejected per kind', () => {
   assert.equal(badRequest(() => parseFieldSelector('spec.foo=x', 'Pod')), 'field label not supported: spec.foo');
   assert.equal(badRequest(() => parseFieldSelector('status.phase=Running', 'Service')), 'field label not supported: status.phase');
+  const headless = { metadata: { name: 'h' }, spec: { clusterIP: 'None', type: 'ClusterIP' } };
+  assert.ok(!parseFieldSelector('spec.clusterIP!=None', 'Service').matches(headless));
+  assert.ok(parseFieldSelector('spec.type=ClusterIP', 'Service').matches(headless));
   assert.equal(badRequest(() => parseFieldSelector('spec.nodeName=x', 'Node')), 'field label not supported: spec.nodeName');
   assert.deepEqual(supportedFields('ConfigMap'), ['metadata.name', 'metadata.namespace']);
   assert.ok(supportedFields('Event').includes('involvedObject.uid'));

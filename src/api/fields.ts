@@ -63,6 +63,11 @@ const kindGetters: Record<string, Record<string, Getter>> = {
   Secret: {
     type: (o: Any) => str(o.type),
   },
+  // Kubernetes 1.31+ (lets kube-proxy-like watchers skip headless Services: spec.clusterIP!=None).
+  Service: {
+    'spec.clusterIP': (o: Any) => str(o.spec?.clusterIP),
+    'spec.type': (o: Any) => str(o.spec?.type),
+  },
   ReplicationController: {
     'status.replicas': (o: Any) => String(o.status?.replicas ?? 0),
   },
