@@ -217,6 +217,20 @@ describe('node agent (root, netns mode)', { skip: isRoot ? false : 'needs root (
     const stdin = await k(['exec', '-i', 'pay-a', '-c', 'probe', '--', 'cat'], 'through stdin\n');
     assert.equal(stdin.stdout, 'through stdin\n');
     assert.equal(stdin.code, 0);
+    if (kubectlPath('1.29')) {
+      // kubectl 1.29 execs over a SPDY/3.1 upgrade instead of a WebSocket.
+      const old = await kubectl(['exec', '-i', 'pay-a', '-c', 'probe', '--', 'sh', '-c', 'cat; exit 4'], { kubeconfig: server.kubeconfig, cacheDir, version: '1.29', input: 'old kubectl\n' });
+      assert.equal(old.stdout, 'old kubectl\n');
+      assert.equal(old.code, 4);
+    }
+    // -f follows until the container ends: a short-lived pod's whole output, then exit 0.
+    await createPod('follow', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'] }] });
+    await waitPod('follow', (p) => !!cstatus(p, 'c')?.state?.running || !!cstatus(p, 'c')?.state?.terminated, 'started');
+    const f = await k(['logs', '-f', 'follow']);
+    assert.equal(f.stdout, 'line 1\nline 2\nline 3\n');
+    assert.equal(f.code, 0);
+    const done = await waitPod('follow', (p) => p.status?.phase === 'Succeeded', 'Succeeded');
+    assert.equal(cstatus(done, 'c')?.state?.terminated?.reason, 'Completed');
     // port-forward: kubectl 1.32 tunnels SPDY through a WebSocket; 1.29 speaks SPDY directly.
     for (const version of [undefined, '1.29']) {
       if (version && !kubectlPath(version)) continue;
@@ -236,6 +250,18 @@ describe('node agent (root, netns mode)', { skip: isRoot ? false : 'needs root (
         pf.kill('SIGKILL');
       }
     }
+  });
+
+  test('hostNetwork pods run in the node namespace with the node IP and hostname', async () => {
+    await createPod('hostnet', { hostNetwork: true, containers: [{ name: 'c', image: 'x', command: ['sh', '-c', 'ip -o addr show dev lo | grep -c 198.19.128.21; hostname; sleep 1000'] }] });
+    const p = await waitPod('hostnet', (x) => !!cstatus(x, 'c')?.state?.running, 'running');
+    assert.equal(p.status?.podIP, NODE_IP);
+    const out = await pollUntil(async () => {
+      const l = await logsOf('hostnet', 'c');
+      return l.split('\n').length >= 3 ? l : undefined;
+    }, { what: 'hostnet output' });
+    assert.equal(out, `1\n${sh('hostname', []).trim()}\n`);
+    await client.delete(PODS, 'hostnet', 'default', { gracePeriodSeconds: 0 });
   });
 
   test('probes: httpGet/tcpSocket/exec passing and failing; liveness failure restarts', async () => {
