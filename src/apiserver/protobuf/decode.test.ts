@@ -132,3 +132,11 @@ test('more captured kubectl 1.32 bodies: docker-registry secret, ExternalName/Lo
   assert.deepEqual(Buffer.from((bin.binaryData as Record<string, string>).blob, 'base64'), Buffer.from([0, 255, 1, ...Buffer.from('binary')]));
   assert.equal((decodeProtobufObject(fixture('create-deployment-zero-replicas')).spec as { replicas: number }).replicas, 0, 'a pointer field keeps its zero');
 });
+
+test('kubectl 1.33 bodies (serviceaccount, deployment) decode too', () => {
+  const read = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', `kubectl-1.33-${name}.bin`));
+  assert.deepEqual(decodeProtobufObject(read('create-serviceaccount')), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa33' } });
+  const d = decodeProtobufObject(read('create-deployment')) as unknown as { spec: { replicas: number; template: { spec: { containers: { name: string; image: string }[] } } } };
+  assert.equal(d.spec.replicas, 1);
+  assert.deepEqual(d.spec.template.spec.containers, [{ name: 'x', image: 'x' }]);
+});
