@@ -327,6 +327,56 @@ export function storageConformance(name: string, factory: StorageFactory, option
     assert.ok(n.modRevision > after.modRevision);
   });
 
+  t0('random operations match a naive MVCC model (reads at every revision, one watch)', async (s, p) => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const start = await s.currentRevision();
+    const watch = collect(s, p, start);
+    /** Model state after each successful write, by revision. */
+    const snapshots: { rev: number; state: Map<string, KeyValue> }[] = [];
+    let state = new Map<string, KeyValue>();
+    const expectedEvents: { type: string; key: string; revision: number }[] = [];
+    for (let i = 0; i < 150; i++) {
+      const key = `${p}k${rand(8)}`;
+      const cur = state.get(key);
+      const op = rand(3);
+      const stale = rand(4) === 0;
+      try {
+        let kv: KeyValue;
+        if (op === 0) kv = await s.create(key, `v${i}`);
+        else if (op === 1) kv = await s.update(key, `v${i}`, cur && !stale ? cur.modRevision : (cur?.modRevision ?? 1) + 1000);
+        else kv = await s.delete(key, cur && !stale ? cur.modRevision : stale ? (cur?.modRevision ?? 1) + 1000 : undefined);
+        // The write succeeded: the model must agree it could.
+        assert.ok(op === 0 ? !cur : cur && !stale, `op ${op} on ${key} succeeded unexpectedly`);
+        state = new Map(state);
+        if (op === 2) {
+          state.delete(key);
+          assert.equal(kv.value, cur!.value);
+        } else state.set(key, kv);
+        snapshots.push({ rev: kv.modRevision, state });
+        expectedEvents.push({ type: op === 2 ? 'delete' : 'put', key, revision: kv.modRevision });
+      } catch (err) {
+        assert.ok(isStorageError(err), String(err));
+        const want = op === 0 ? 'KeyExists' : !cur ? 'NotFound' : 'Conflict';
+        assert.equal(err.code, want, `op ${op} on ${key}`);
+        if (err.code !== 'NotFound') assert.deepEqual(err.current, cur);
+      }
+    }
+    for (let i = 1; i < snapshots.length; i++) assert.ok(snapshots[i]!.rev > snapshots[i - 1]!.rev);
+    for (const snap of snapshots.filter((_, i) => i % 7 === 0 || i === snapshots.length - 1)) {
+      const listed = await s.list(p, { revision: snap.rev });
+      const want = [...snap.state.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+      assert.deepEqual(listed.items, want, `list at ${snap.rev}`);
+      for (const k of ['k0', 'k3', 'k7']) assert.deepEqual(await s.get(`${p}${k}`, { revision: snap.rev }), snap.state.get(`${p}${k}`));
+    }
+    const events = await watch.waitEvents(expectedEvents.length);
+    watch.watcher.stop();
+    assert.deepEqual(events.map((e) => ({ type: e.type, key: e.kv.key, revision: e.revision })), expectedEvents);
+  });
+
   t0('close ends watches and later calls fail', async (s, p) => {
     const c = collect(s, p, 0);
     await s.close();
