@@ -5,13 +5,14 @@
  */
 import type { KubeObject, StatusCause } from '../api/meta.js';
 import type { ResourceInfo } from '../api/resources.js';
-import { parseFieldSelector } from '../api/fields.js';
+import { parseFieldSelector, selectableFields } from '../api/fields.js';
 import { parseSelector } from '../api/labels.js';
 import { validateObject } from '../api/validation/index.js';
 import { applyDefaults, carryOverServiceAllocations } from '../api/defaults/index.js';
 import type { Service } from '../api/types.js';
 import { tableFor, type IncludeObject, type TableContent } from '../api/tables/index.js';
 import type { ObjectModel } from './registry.js';
+import type { SelectableView } from './watch-cache.js';
 
 export const apiModel: ObjectModel = {
   applyDefaults(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
@@ -23,14 +24,27 @@ export const apiModel: ObjectModel = {
   },
 };
 
-/** A predicate over objects built from labelSelector + fieldSelector. */
-export type ObjectFilter = (obj: KubeObject) => boolean;
+/** A predicate over objects' labels and selectable fields, from labelSelector + fieldSelector. */
+export type ObjectFilter = (view: SelectableView) => boolean;
 
 export function buildFilter(info: ResourceInfo, labelSelector: string | null, fieldSelector: string | null): ObjectFilter | undefined {
   const label = labelSelector ? parseSelector(labelSelector) : undefined;
   const field = fieldSelector ? parseFieldSelector(fieldSelector, info.kind) : undefined;
-  if ((!label || label.isEmpty()) && !field) return undefined;
-  return (obj) => (!label || label.matches(obj.metadata?.labels ?? {})) && (!field || field.matches(obj));
+  const fieldReqs = field?.requirements ?? [];
+  if ((!label || label.isEmpty()) && fieldReqs.length === 0) return undefined;
+  return (v) => {
+    if (label && !label.matches(v.labels)) return false;
+    for (const r of fieldReqs) {
+      const have = v.fields[r.field] ?? '';
+      if (r.operator === '!=' ? have === r.value : have !== r.value) return false;
+    }
+    return true;
+  };
+}
+
+/** The selectable view of an object that is not in the cache. */
+export function viewOf(info: ResourceInfo, obj: KubeObject): SelectableView {
+  return { labels: obj.metadata?.labels ?? {}, fields: selectableFields(info.kind, obj) };
 }
 
 /** The metadata.name a field selector pins, if any: lets get -w / wait skip scanning. */

@@ -76,19 +76,19 @@ export function renderObject(info: ResourceInfo, obj: KubeObject, f: OutputForma
   }
 }
 
-/** A list; `jsonOf` gives each item's JSON text (cached by the watch cache). */
-export function renderList(
-  info: ResourceInfo,
-  items: readonly KubeObject[],
-  jsonOf: (i: number) => string,
-  f: OutputFormat,
-  meta: ListMetaOut,
-  nowMs: number,
-): string {
+/** Something a list can be rendered from: its JSON text, and the object on demand. */
+export interface ListItem {
+  readonly json: string;
+  obj(): KubeObject;
+}
+
+/** A list: JSON is assembled from each item's text; other formats parse the items. */
+export function renderList(info: ResourceInfo, list: readonly ListItem[], f: OutputFormat, meta: ListMetaOut, nowMs: number): string {
+  const items = f.kind === 'json' ? [] : list.map((c) => c.obj());
   switch (f.kind) {
     case 'json': {
-      const parts: string[] = new Array(items.length);
-      for (let i = 0; i < items.length; i++) parts[i] = jsonOf(i);
+      const parts: string[] = new Array(list.length);
+      for (let i = 0; i < list.length; i++) parts[i] = list[i]!.json;
       const head = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(info.group ? `${info.group}/${info.version}` : info.version)},"metadata":${JSON.stringify(meta)},"items":[`;
       return `${head}${parts.join(',')}]}`;
     }

@@ -9,6 +9,7 @@
  * after the cache has applied revision R, every resource is known to be current at R, which
  * is what consistent reads and bookmarks need.
  */
+import { selectableFields } from '../api/fields.js';
 import type { KubeObject } from '../api/meta.js';
 import { RESOURCES, storagePrefix, type ResourceInfo } from '../api/resources.js';
 import { errors, StatusError } from '../api/status-error.js';
@@ -17,12 +18,53 @@ import type { Logger } from '../util/logger.js';
 
 export const REGISTRY_PREFIX = '/registry/';
 
-/** One object version as the cache holds it; `json` is filled the first time it is encoded. */
-export interface CachedObject {
-  key: string;
-  obj: KubeObject;
-  rv: number;
-  json?: string;
+/**
+ * What selectors look at: labels and the kind's selectable fields (`metadata.name`,
+ * `spec.nodeName`, `involvedObject.uid` ...), extracted once per object version.
+ */
+export interface SelectableView {
+  labels: Readonly<Record<string, string>>;
+  fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * One object version as the cache holds it: its JSON text (with resourceVersion) plus what
+ * selectors need. The parsed object is not kept — that halves memory per object and lists
+ * are answered by joining the texts; obj() parses on demand (Tables, YAML).
+ */
+export class CachedObject implements SelectableView {
+  readonly name: string;
+  readonly namespace: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly json: string;
+
+  constructor(
+    readonly key: string,
+    readonly rv: number,
+    obj: KubeObject,
+    kind: string,
+  ) {
+    this.name = obj.metadata.name ?? '';
+    this.namespace = obj.metadata.namespace;
+    this.labels = obj.metadata.labels ?? EMPTY;
+    this.fields = selectableFields(kind, obj);
+    this.json = JSON.stringify(obj);
+  }
+
+  obj(): KubeObject {
+    return JSON.parse(this.json) as KubeObject;
+  }
+}
+
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The cache entry of a stored value; `rv` overrides modRevision (a delete's revision). */
+export function cachedFromKv(kind: string, kv: KeyValue, rv = kv.modRevision): CachedObject {
+  const obj = JSON.parse(kv.value) as KubeObject;
+  obj.metadata ??= {};
+  obj.metadata.resourceVersion = String(rv);
+  return new CachedObject(kv.key, rv, obj, kind);
 }
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -43,10 +85,6 @@ export function decodeKv(kv: KeyValue): KubeObject {
   obj.metadata ??= {};
   obj.metadata.resourceVersion = String(kv.modRevision);
   return obj;
-}
-
-export function objectJson(c: CachedObject): string {
-  return (c.json ??= JSON.stringify(c.obj));
 }
 
 /** What a watcher receives; it filters, encodes and writes. */
@@ -87,7 +125,7 @@ export class ResourceCache {
   }
 
   load(kv: KeyValue): void {
-    this.objects.set(kv.key, { key: kv.key, obj: decodeKv(kv), rv: kv.modRevision });
+    this.objects.set(kv.key, cachedFromKv(this.info.kind, kv));
     this.sorted = undefined;
   }
 
@@ -96,12 +134,12 @@ export class ResourceCache {
     let ev: CacheEvent;
     if (e.type === 'delete') {
       if (!prev) return;
-      const cur: CachedObject = { key: e.kv.key, obj: decodeKv(e.kv), rv: e.revision };
+      const cur = cachedFromKv(this.info.kind, e.kv, e.revision);
       this.objects.delete(e.kv.key);
       this.sorted = undefined;
       ev = { type: 'DELETED', key: e.kv.key, cur, prev, rv: e.revision };
     } else {
-      const cur: CachedObject = { key: e.kv.key, obj: decodeKv(e.kv), rv: e.kv.modRevision };
+      const cur = cachedFromKv(this.info.kind, e.kv);
       this.objects.set(e.kv.key, cur);
       if (!prev) this.sorted = undefined;
       ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, cur, prev, rv: e.revision };

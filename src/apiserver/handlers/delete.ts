@@ -64,13 +64,14 @@ export async function handleDeleteCollection(deps: ServerDeps, r: ApiRequest): P
   const { items, meta } = await listObjects(deps, r.info, r.ri.namespace, q);
   const deleted: KubeObject[] = [];
   for (const c of items) {
-    const name = c.obj.metadata.name!;
+    const name = c.name;
     if (r.info.kind === 'Namespace' && UNDELETABLE_NAMESPACES.has(name)) continue;
     try {
-      deleted.push((await deps.registry.delete(r.info, name, c.obj.metadata.namespace, opts)).obj);
+      deleted.push((await deps.registry.delete(r.info, name, c.namespace, opts)).obj);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
-  sendRaw(r.res, 200, contentTypeOf(format), renderList(r.info, deleted, (i) => JSON.stringify(deleted[i]), format, meta, deps.clock.now()));
+  const out = deleted.map((o) => ({ json: JSON.stringify(o), obj: () => o }));
+  sendRaw(r.res, 200, contentTypeOf(format), renderList(r.info, out, format, meta, deps.clock.now()));
 }

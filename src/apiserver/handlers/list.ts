@@ -6,7 +6,6 @@
  * - N (NotOlderThan): the cache once it reached N; resourceVersionMatch=Exact: storage at N;
  * - continue: storage at the token's revision, after the token's key (410 once compacted).
  */
-import type { KubeObject } from '../../api/meta.js';
 import { storagePrefix, type ResourceInfo } from '../../api/resources.js';
 import { errors, StatusError } from '../../api/status-error.js';
 import { isStorageError } from '../../storage/storage.js';
@@ -15,7 +14,7 @@ import { sendRaw } from '../http-util.js';
 import { buildFilter, nameFromFieldSelector, type ObjectFilter } from '../model.js';
 import { contentTypeOf, negotiateOutput, renderList, type ListMetaOut } from '../output.js';
 import { translateStorageError } from '../storage-errors.js';
-import { decodeKv, objectJson, type CachedObject } from '../watch-cache.js';
+import { cachedFromKv, type CachedObject } from '../watch-cache.js';
 
 interface ContinueToken {
   rv: number;
@@ -87,12 +86,12 @@ export async function listObjects(deps: ServerDeps, info: ResourceInfo, namespac
     if (key) {
       const one = rc.objects.get(key);
       candidates = one ? [one] : [];
-    } else candidates = rc.list().filter((c) => c.obj.metadata.name === onlyName);
+    } else candidates = rc.list().filter((c) => c.name === onlyName);
   } else candidates = rc.list(namespace);
   const items: CachedObject[] = [];
   let more = false;
   for (const c of candidates) {
-    if (filter && !filter(c.obj)) continue;
+    if (filter && !filter(c)) continue;
     if (limit > 0 && items.length === limit) {
       more = true;
       break;
@@ -103,7 +102,7 @@ export async function listObjects(deps: ServerDeps, info: ResourceInfo, namespac
   if (more && limit > 0 && rv !== 0) meta.continue = encodeContinue({ rv: atRv, start: items[items.length - 1]!.key });
   else if (more) {
     // resourceVersion=0 with a limit: Kubernetes answers the full cached list.
-    return { items: candidates.filter((c) => !filter || filter(c.obj)), meta };
+    return { items: candidates.filter((c) => !filter || filter(c)), meta };
   }
   return { items, meta };
 }
@@ -126,13 +125,13 @@ async function listFromStorage(
       const page = await deps.storage.list(prefix, { revision, startAfter, limit: limit > 0 ? Math.max(limit - items.length, 100) : 0 });
       revision ??= page.revision;
       for (const kv of page.items) {
-        const obj: KubeObject = decodeKv(kv);
-        if (filter && !filter(obj)) continue;
+        const c = cachedFromKv(info.kind, kv);
+        if (filter && !filter(c)) continue;
         if (limit > 0 && items.length === limit) {
           more = true;
           break;
         }
-        items.push({ key: kv.key, obj, rv: kv.modRevision });
+        items.push(c);
       }
       if (more || !page.more || page.items.length === 0) {
         more = more || page.more;
@@ -154,7 +153,6 @@ async function listFromStorage(
 export async function handleList(deps: ServerDeps, r: ApiRequest): Promise<void> {
   const format = negotiateOutput(r.req.headers.accept, r.query);
   const { items, meta } = await listObjects(deps, r.info, r.ri.namespace, r.query);
-  const objs = items.map((c) => c.obj);
-  const body = renderList(r.info, objs, (i) => objectJson(items[i]!), format, meta, deps.clock.now());
+  const body = renderList(r.info, items, format, meta, deps.clock.now());
   sendRaw(r.res, 200, contentTypeOf(format), body);
 }

@@ -3,13 +3,12 @@
  * one-row Table, PartialObjectMetadata) and written to every matching watcher; selectors turn
  * MODIFIED into ADDED/DELETED when an object enters or leaves them, as in Kubernetes.
  */
-import type { KubeObject } from '../../api/meta.js';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import { StatusError } from '../../api/status-error.js';
 import type { ApiRequest, ServerDeps } from '../context.js';
-import { buildFilter, type ObjectFilter } from '../model.js';
+import { buildFilter } from '../model.js';
 import { negotiateOutput, renderObject, type OutputFormat } from '../output.js';
-import { objectJson, type CacheEvent, type CacheEventType, type CacheSubscriber, type CachedObject } from '../watch-cache.js';
+import { type CacheEvent, type CacheEventType, type CacheSubscriber, type CachedObject } from '../watch-cache.js';
 import { parseRv } from './list.js';
 
 /** A watcher whose client stopped reading is dropped when this much output is queued. */
@@ -20,7 +19,7 @@ function formatKey(f: OutputFormat): string {
 }
 
 function encodeEvent(info: ResourceInfo, f: OutputFormat, type: string, c: CachedObject, nowMs: number): string {
-  const obj = f.kind === 'json' || f.kind === 'yaml' ? objectJson(c) : renderObject(info, c.obj, f, nowMs);
+  const obj = f.kind === 'json' || f.kind === 'yaml' ? c.json : renderObject(info, c.obj(), f, nowMs);
   return `{"type":"${type}","object":${obj}}\n`;
 }
 
@@ -39,8 +38,8 @@ export async function handleWatch(deps: ServerDeps, r: ApiRequest): Promise<void
   const selectorFilter = buildFilter(info, r.query.get('labelSelector'), fieldSelector);
   const name = r.ri.name;
   const namespace = r.ri.namespace;
-  const filter: ObjectFilter = (o: KubeObject) =>
-    (!name || o.metadata.name === name) && (!namespace || !info.namespaced || o.metadata.namespace === namespace) && (!selectorFilter || selectorFilter(o));
+  const filter = (c: CachedObject): boolean =>
+    (!name || c.name === name) && (!namespace || !info.namespaced || c.namespace === namespace) && (!selectorFilter || selectorFilter(c));
   const bookmarks = r.query.get('allowWatchBookmarks') === 'true';
   const sendInitial = r.query.get('sendInitialEvents') === 'true';
   const timeoutRaw = Number(r.query.get('timeoutSeconds'));
@@ -64,7 +63,7 @@ export async function handleWatch(deps: ServerDeps, r: ApiRequest): Promise<void
   };
   const initial = rv === undefined || rv === 0 || sendInitial;
   if (initial) {
-    for (const c of rc.list(info.namespaced ? namespace : undefined)) if (filter(c.obj)) write(encodeEvent(info, format, 'ADDED', c, nowMs));
+    for (const c of rc.list(info.namespaced ? namespace : undefined)) if (filter(c)) write(encodeEvent(info, format, 'ADDED', c, nowMs));
     if (sendInitial && bookmarks) write(bookmarkLine(info, cache.rv, true));
   } else {
     let replay: CacheEvent[];
@@ -84,8 +83,8 @@ export async function handleWatch(deps: ServerDeps, r: ApiRequest): Promise<void
   }
 
   function lineFor(ev: CacheEvent): string | undefined {
-    const cur = filter(ev.cur.obj);
-    const prev = ev.prev ? filter(ev.prev.obj) : false;
+    const cur = filter(ev.cur);
+    const prev = ev.prev ? filter(ev.prev) : false;
     let type: CacheEventType;
     if (ev.type === 'DELETED') {
       if (!prev) return undefined;
