@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { InformerFactory } from '../client/informer/informer-factory.js';
 import { RestClient } from '../client/rest-client.js';
+import { LeaderElector } from '../controllers/leader-election/leader-elector.js';
 import { CONTROLLER_NAMES, startControllerManager } from '../controllers/manager.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { createLogger } from '../util/logger.js';
@@ -21,6 +22,7 @@ Flags:
   --no-scheduler                    do not run the scheduler
   --no-controllers                  do not run the controller manager
   --leader-elect                    compete for the kube-system/skiff-controller-manager Lease
+                                    (and the scheduler for kube-system/skiff-scheduler)
   --leader-elect-identity ID        identity in the Lease (default: hostname_pid)
   --lease-duration SECONDS          leader lease duration (default 15)
   --node-monitor-grace-period SEC   node lease age before NotReady (default 40)
@@ -73,8 +75,33 @@ export async function run(args: string[]): Promise<number> {
     stoppers.push(() => mgr.stop());
   }
   if (!values['no-scheduler']) {
-    const s = await startScheduler({ client, informers, logger: log });
-    stoppers.push(() => s.stop());
+    if (values['leader-elect']) {
+      // The scheduler elects its own leader (as kube-scheduler does), on its own Lease.
+      let current: Promise<{ stop(): Promise<void> }> | undefined;
+      const elector = new LeaderElector({
+        client,
+        identity: values['leader-elect-identity'] ?? `${hostname()}_${process.pid}`,
+        name: 'skiff-scheduler',
+        leaseDurationMs: seconds(values['lease-duration']),
+        logger: log,
+        onStartedLeading: () => {
+          current = startScheduler({ client, informers, logger: log });
+        },
+        onStoppedLeading: () => {
+          const c = current;
+          current = undefined;
+          void c?.then((s) => s.stop());
+        },
+      });
+      elector.start();
+      stoppers.push(async () => {
+        await elector.stop();
+        await (await current)?.stop();
+      });
+    } else {
+      const s = await startScheduler({ client, informers, logger: log });
+      stoppers.push(() => s.stop());
+    }
   }
   informers.start();
   log.info('controllers running');

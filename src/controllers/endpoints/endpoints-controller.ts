@@ -13,13 +13,14 @@ import type { SharedInformer } from '../../client/informer/shared-informer.js';
 import { QueueWorker } from '../shared/queue-worker.js';
 import type { Controller, ControllerContext } from '../shared/controller-context.js';
 import {
+  addPodLabelIndex,
   addServiceSelectorIndex,
+  podsSelectedBy,
   endpointHostname,
   endpointLabels,
   podHasAddress,
   resolveTargetPort,
   rvNewer,
-  selectorMatches,
   serviceSelector,
   servicesSelectingPod,
 } from '../shared/endpoint-util.js';
@@ -54,6 +55,7 @@ export class EndpointsController implements Controller {
     this.pods = ctx.informers.informerFor<Pod>(R.pods);
     this.endpoints = ctx.informers.informerFor<Endpoints>(R.endpoints);
     addServiceSelectorIndex(this.services);
+    addPodLabelIndex(this.pods);
     this.worker = new QueueWorker({
       name: this.name,
       sync: (key) => this.sync(key),
@@ -105,8 +107,7 @@ export class EndpointsController implements Controller {
   desiredSubsets(svc: Service, sel: Record<string, string>): { subsets: EndpointSubset[]; truncated: boolean } {
     const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
     const groups = new Map<string, { ports: EndpointPort[]; ready: EndpointAddress[]; notReady: EndpointAddress[] }>();
-    for (const pod of this.pods.store.byIndex('namespace', svc.metadata.namespace ?? '')) {
-      if (!selectorMatches(sel, pod.metadata.labels)) continue;
+    for (const pod of podsSelectedBy(this.pods, svc.metadata.namespace ?? '', sel)) {
       if (!podHasAddress(pod)) continue;
       if (pod.metadata.deletionTimestamp && !publishNotReady) continue;
       const ports: EndpointPort[] = [];

@@ -18,13 +18,14 @@ import type { Logger } from '../../util/logger.js';
 import { QueueWorker } from '../shared/queue-worker.js';
 import type { Controller, ControllerContext } from '../shared/controller-context.js';
 import {
+  addPodLabelIndex,
   addServiceSelectorIndex,
+  podsSelectedBy,
   endpointHostname,
   endpointLabels,
   podHasAddress,
   resolveTargetPort,
   rvNewer,
-  selectorMatches,
   serviceSelector,
   servicesSelectingPod,
 } from '../shared/endpoint-util.js';
@@ -64,6 +65,8 @@ export class EndpointSliceController implements Controller {
   private readonly log: Logger;
   /** Slices we wrote, by name, until the informer shows that version (or newer). */
   private readonly written = new Map<string, EndpointSlice>();
+  /** service key → keys of `written` slices */
+  private readonly writtenByService = new Map<string, Set<string>>();
   /** Slices we deleted, by name, until the informer shows the deletion. */
   private readonly deleted = new Set<string>();
 
@@ -77,6 +80,7 @@ export class EndpointSliceController implements Controller {
     this.pods = ctx.informers.informerFor<Pod>(R.pods);
     this.slices = ctx.informers.informerFor<EndpointSlice>(R.endpointSlices);
     addServiceSelectorIndex(this.services);
+    addPodLabelIndex(this.pods);
     if (!this.slices.hasIndex(SLICE_SERVICE_INDEX)) {
       this.slices.addIndex(SLICE_SERVICE_INDEX, (s) =>
         s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && s.metadata.labels[SERVICE_NAME_LABEL] ? [`${s.metadata.namespace}/${s.metadata.labels[SERVICE_NAME_LABEL]}`] : [],
@@ -141,8 +145,12 @@ export class EndpointSliceController implements Controller {
   private currentSlices(namespace: string, serviceKey: string): EndpointSlice[] {
     const out = new Map<string, EndpointSlice>();
     for (const s of this.slices.store.byIndex(SLICE_SERVICE_INDEX, serviceKey)) out.set(`${namespace}/${s.metadata.name}`, s);
-    for (const [key, s] of this.written) {
-      if (s.metadata.namespace !== namespace || `${namespace}/${s.metadata.labels?.[SERVICE_NAME_LABEL]}` !== serviceKey) continue;
+    for (const key of this.writtenByService.get(serviceKey) ?? []) {
+      const s = this.written.get(key);
+      if (!s) {
+        this.writtenByService.get(serviceKey)?.delete(key);
+        continue;
+      }
       const seen = out.get(key);
       if (!seen || rvNewer(s.metadata.resourceVersion, seen.metadata.resourceVersion)) out.set(key, s);
     }
@@ -153,8 +161,7 @@ export class EndpointSliceController implements Controller {
   private desiredGroups(svc: Service, sel: Record<string, string>): Map<string, DesiredGroup> {
     const groups = new Map<string, DesiredGroup>();
     const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
-    for (const pod of this.pods.store.byIndex('namespace', svc.metadata.namespace ?? '')) {
-      if (!selectorMatches(sel, pod.metadata.labels)) continue;
+    for (const pod of podsSelectedBy(this.pods, svc.metadata.namespace ?? '', sel)) {
       if (!podHasAddress(pod)) continue;
       const ip = pod.status!.podIP!;
       if (ip.includes(':')) continue; // IPv4 slices only
@@ -261,7 +268,12 @@ export class EndpointSliceController implements Controller {
 
   private async write(slice: EndpointSlice, verb: 'create' | 'update'): Promise<void> {
     const out = verb === 'create' ? await this.ctx.client.create(R.endpointSlices, slice) : await this.ctx.client.update(R.endpointSlices, slice);
-    this.written.set(`${out.metadata.namespace}/${out.metadata.name}`, out);
+    const key = `${out.metadata.namespace}/${out.metadata.name}`;
+    this.written.set(key, out);
+    const svcKey = `${out.metadata.namespace}/${out.metadata.labels?.[SERVICE_NAME_LABEL]}`;
+    let set = this.writtenByService.get(svcKey);
+    if (!set) this.writtenByService.set(svcKey, (set = new Set()));
+    set.add(key);
   }
 
   private async deleteSlice(s: EndpointSlice): Promise<void> {

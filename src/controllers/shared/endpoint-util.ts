@@ -51,6 +51,25 @@ export function servicesSelectingPod(services: SharedInformer<Service>, pod: Pod
   return [...seen];
 }
 
+export const POD_LABEL_INDEX = 'pod-label-pair';
+
+/** Indexes pods by each `namespace/key=value` label pair, so a Service finds its pods without a namespace scan. */
+export function addPodLabelIndex(pods: SharedInformer<Pod>): void {
+  if (pods.hasIndex(POD_LABEL_INDEX)) return;
+  pods.addIndex(POD_LABEL_INDEX, (p) => Object.entries(p.metadata.labels ?? {}).map(([k, v]) => `${p.metadata.namespace}/${k}=${v}`));
+}
+
+/** Pods in the Service's namespace matching its selector, read from the smallest label bucket. */
+export function podsSelectedBy(pods: SharedInformer<Pod>, namespace: string, sel: Record<string, string>): Pod[] {
+  let best: Pod[] | undefined;
+  for (const [k, v] of Object.entries(sel)) {
+    const bucket = pods.store.byIndex(POD_LABEL_INDEX, `${namespace}/${k}=${v}`);
+    if (!best || bucket.length < best.length) best = bucket;
+    if (best.length === 0) return [];
+  }
+  return (best ?? []).filter((p) => selectorMatches(sel, p.metadata.labels));
+}
+
 /** `podutil.FindPort`: a number is itself; a name is looked up among the pod's container ports. */
 export function resolveTargetPort(pod: Pod, sp: ServicePort): number | undefined {
   const target = sp.targetPort ?? sp.port;
