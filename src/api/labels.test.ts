@@ -208,16 +208,31 @@ test('prototype keys are not labels', () => {
   assert.ok(parseSelector('!toString').matches({}));
 });
 
-test('matching 100k label sets is fast', () => {
+test('matching 100k label sets costs about what a hand-written check does', () => {
   const objs = Array.from({ length: 100_000 }, (_, i) => ({ app: `a${i % 100}`, tier: i % 2 ? 'web' : 'db', idx: String(i) }));
   const sel = parseSelector('app=a7,tier in (web,cache),!canary');
-  const t0 = performance.now();
-  let n = 0;
-  for (let r = 0; r < 5; r++) for (const l of objs) if (sel.matches(l)) n++;
-  const ms = (performance.now() - t0) / 5;
-  assert.equal(n, 5 * 1000);
-  // ~2-5 ms on this machine; generous bound for a loaded 2-core box.
-  assert.ok(ms < 100, `100k matches took ${ms.toFixed(1)} ms`);
+  const ours = () => {
+    let n = 0;
+    for (const l of objs) if (sel.matches(l)) n++;
+    return n;
+  };
+  const reference = () => {
+    let n = 0;
+    for (const l of objs as Record<string, string>[]) if (l.app === 'a7' && (l.tier === 'web' || l.tier === 'cache') && l.canary === undefined) n++;
+    return n;
+  };
+  // Best of several interleaved runs: robust on a loaded machine; the ratio is what matters.
+  let bestOurs = Infinity;
+  let bestRef = Infinity;
+  for (let r = 0; r < 7; r++) {
+    let t = performance.now();
+    assert.equal(ours(), 1000);
+    bestOurs = Math.min(bestOurs, performance.now() - t);
+    t = performance.now();
+    assert.equal(reference(), 1000);
+    bestRef = Math.min(bestRef, performance.now() - t);
+  }
+  assert.ok(bestOurs < 4 * bestRef + 5, `selector ${bestOurs.toFixed(1)} ms vs hand-written ${bestRef.toFixed(1)} ms per 100k`);
 });
 
 test('random input never throws anything but BadRequest, and valid output round-trips', () => {

@@ -10,6 +10,7 @@
 import type { LabelSelector } from './types.js';
 import { StatusError } from './status-error.js';
 import { isQualifiedName, isValidLabelValue } from './validation/names.js';
+import { goQuote } from './validation/field-errors.js';
 
 export type Labels = Readonly<Record<string, string>> | undefined | null;
 
@@ -202,9 +203,7 @@ export function exactMatchesOf(selector: Selector): Map<string, string> {
 // Requirement construction with Kubernetes' validation messages
 // ---------------------------------------------------------------------------------------------
 
-function quoteGo(s: string): string {
-  return JSON.stringify(s);
-}
+const quoteGo = goQuote;
 
 function keyError(key: string, path: string): string | undefined {
   const errs = isQualifiedName(key);

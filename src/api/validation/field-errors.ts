@@ -36,8 +36,22 @@ export function key(path: string, k: string): string {
   return `${path}[${k}]`;
 }
 
-function goQuote(s: string): string {
-  return JSON.stringify(s);
+const goEscapes: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+
+/** Go's `%q` for a string: printable runes kept, C escapes, `\xNN` for other control bytes. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const e = goEscapes[ch];
+    if (e) out += e;
+    else {
+      const c = ch.codePointAt(0)!;
+      if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+      else if (c >= 0x80 && c <= 0x9f) out += `\\u${c.toString(16).padStart(4, '0')}`;
+      else out += ch;
+    }
+  }
+  return `${out}"`;
 }
 
 /**

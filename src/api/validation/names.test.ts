@@ -69,3 +69,11 @@ test('goRepr prints bad values as Go does', () => {
   assert.equal(goRepr(['a', 'b']), '[]string{"a", "b"}');
   assert.equal(goRepr({ b: '2', a: '1' }), 'map[string]string{"a":"1", "b":"2"}');
 });
+
+test('goQuote matches Go %q', async () => {
+  const { goQuote } = await import('./field-errors.js');
+  assert.equal(goQuote('a"b\\c'), '"a\\"b\\\\c"');
+  assert.equal(goQuote('tab\there\n'), '"tab\\there\\n"');
+  assert.equal(goQuote('\u0001\u007f'), '"\\x01\\x7f"');
+  assert.equal(goQuote('héllo ✓'), '"héllo ✓"');
+});
