@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 
 const HELP: Record<string, string> = {
-  echo: 'Usage: skiff echo [--text TEXT] [--port N] [--host ADDR] [--status CODE]\n  answers every HTTP request with TEXT and a newline; /healthz answers "ok"\n',
+  echo: 'Usage: skiff echo [--text TEXT] [--port N] [--host ADDR] [--status CODE]\n  answers every HTTP request with TEXT and a newline; /healthz answers "ok", /hostname the hostname\n',
   'serve-hostname': 'Usage: skiff serve-hostname [--port N] [--host ADDR]\n  answers every HTTP request with the hostname and a newline\n',
   sleep: 'Usage: skiff sleep [--seconds N] [--exit-code C]\n  sleeps N seconds (forever without --seconds), then exits with C (default 0)\n',
 };
@@ -33,6 +33,13 @@ function serve(body: Buffer, port: number, host: string | undefined, status = 20
     if (req.url === '/healthz') {
       res.writeHead(200, healthHeaders);
       res.end(health);
+      return;
+    }
+    if (req.url === '/hostname') {
+      // Like agnhost's netexec: which pod answered (its hostname is the pod name).
+      const name = Buffer.from(`${hostname()}\n`);
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(name.length) });
+      res.end(name);
       return;
     }
     res.writeHead(status, headers);

@@ -1,0 +1,109 @@
+/**
+ * A whole `skiff up` cluster inside a network namespace of the test's own (the way the README
+ * says tests isolate it): `ip netns exec NS bin/skiff up ...`, with kubectl run in the same
+ * namespace. Test CIDRs are in 198.18.0.0/15; DNS forwarding is off so nothing leaves.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { REPO_ROOT, TEST_CLUSTER_CIDR, TEST_SERVICE_CIDR } from './skiff-server.js';
+import { pollUntil } from './poll.js';
+
+export interface UpCluster {
+  netns: string;
+  dataDir: string;
+  kubeconfig: string;
+  nodeIP: string;
+  /** Everything `skiff up` printed so far. */
+  output(): string;
+  /** kubectl inside the cluster's namespace. */
+  kubectl(args: readonly string[], o?: { input?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Any command inside the cluster's namespace. */
+  inNetns(argv: readonly string[], o?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** SIGINT and wait for exit; resolves to the exit code. */
+  stop(): Promise<number | null>;
+}
+
+function run(argv: readonly string[], o: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 30_000);
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(o.input ?? '');
+  });
+}
+
+export function rootSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, nftables)';
+  if (spawnSync('ip', ['-V']).status !== 0) return 'needs iproute2';
+  return undefined;
+}
+
+export async function startUpCluster(t: Pick<TestContext, 'after'>, o: { name: string; extraArgs?: string[]; readyTimeoutMs?: number }): Promise<UpCluster> {
+  const netns = `skt-up-${o.name}-${process.pid % 10000}`;
+  spawnSync('ip', ['netns', 'del', netns]);
+  const add = spawnSync('ip', ['netns', 'add', netns], { encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`ip netns add ${netns}: ${add.stderr}`);
+  const dataDir = mkdtempSync(join(tmpdir(), `skt-up-${o.name}-`));
+  const cacheDir = join(dataDir, 'kubectl-cache');
+  let out = '';
+  const child: ChildProcess = spawn(
+    'ip',
+    [
+      'netns', 'exec', netns, join(REPO_ROOT, 'bin/skiff'), 'up',
+      '--data-dir', dataDir, '--port', '0',
+      '--service-cidr', TEST_SERVICE_CIDR, '--cluster-cidr', TEST_CLUSTER_CIDR,
+      '--node-name', `node-${o.name}`, '--dns-upstream', 'none',
+      ...(o.extraArgs ?? []),
+    ],
+    { env: { ...process.env, SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stopped: Promise<number | null> | undefined;
+  const stop = () => {
+    if (!stopped) {
+      child.kill('SIGINT');
+      stopped = Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]).then((code) => {
+        if (code === null && child.exitCode === null) child.kill('SIGKILL');
+        return code;
+      });
+    }
+    return stopped;
+  };
+  t.after(async () => {
+    await stop();
+    spawnSync('ip', ['netns', 'del', netns]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  await pollUntil(() => /ready in/.test(out) || child.exitCode !== null, { timeoutMs: o.readyTimeoutMs ?? 30_000, what: 'skiff up to be ready' });
+  if (!/ready in/.test(out)) throw new Error(`skiff up exited ${child.exitCode} before ready:\n${out}`);
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const nodeIP = readFileSync(join(dataDir, 'node-ip'), 'utf8').trim();
+  const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: cacheDir };
+  return {
+    netns,
+    dataDir,
+    kubeconfig,
+    nodeIP,
+    output: () => out,
+    kubectl: (args, ko = {}) => run(['ip', 'netns', 'exec', netns, 'kubectl', `--cache-dir=${cacheDir}`, ...args], { env, ...ko }),
+    inNetns: (argv, ko = {}) => run(['ip', 'netns', 'exec', netns, ...argv], { env, ...ko }),
+    stop,
+  };
+}
