@@ -180,12 +180,13 @@ export class SqliteStorage implements Storage {
       latest: q(`SELECT id, name, created, deleted, create_revision, prev_revision, value FROM log WHERE name = ? ORDER BY id DESC LIMIT 1`).raw(),
       at: q(`SELECT id, name, created, deleted, create_revision, prev_revision, value FROM log WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`).raw(),
       insert: q(`INSERT INTO log (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      // SQLite returns the bare columns of the row holding MAX(id) in each group.
+      // Walks the (name, id) index in name order, keeping each name's newest row at @rev; the
+      // ORDER BY is satisfied by the index, so a LIMIT stops the scan early (no sort of the range).
       list: q(
-        `SELECT name, id, create_revision, value FROM (
-           SELECT name, MAX(id) AS id, deleted, create_revision, value FROM log
-           WHERE ${IN_PREFIX} AND name > @after AND id <= @rev GROUP BY name
-         ) WHERE deleted = 0 ORDER BY name LIMIT @limit`,
+        `SELECT name, id, create_revision, value FROM log AS k
+         WHERE ${IN_PREFIX} AND name > @after AND id <= @rev AND deleted = 0
+           AND id = (SELECT MAX(id) FROM log WHERE name = k.name AND id <= @rev)
+         ORDER BY name LIMIT @limit`,
       ).raw(),
       countAfter: q(
         `SELECT count(*) FROM (SELECT MAX(id), deleted FROM log WHERE ${IN_PREFIX} AND name > @after AND id <= @rev GROUP BY name) WHERE deleted = 0`,
