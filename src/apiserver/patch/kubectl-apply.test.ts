@@ -106,3 +106,58 @@ test('kubectl 1.32 apply round trips through applyStrategicMergePatch', { skip: 
   assert.ok(!JSON.stringify(live).includes('$setElementOrder'), 'no directive stored');
   assert.ok(live!.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']);
 });
+
+test('kubectl 1.32 apply --server-side: create, update, conflict help text, --force-conflicts', { skip: existsSync(KUBECTL) ? false : `${KUBECTL} not installed` }, async (t) => {
+  const { applyServerSideApply, parseApplyBody, recordUpdateManagedFields } = await import('./index.js');
+  const { findResource } = await import('../../api/resources.js');
+  const info = findResource('apps', 'deployments')!;
+  let live: Any | undefined;
+  const server = await startFakeKubeServer('32', (r, res) => {
+    const send = (code: number, body: unknown) => {
+      res.writeHead(code, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (r.method !== 'PATCH' || !r.url.startsWith('/apis/apps/v1/namespaces/default/deployments/web')) return false;
+    assert.equal(r.headers['content-type'], 'application/apply-patch+yaml');
+    const q = new URL(r.url, 'http://x').searchParams;
+    try {
+      const created = live === undefined;
+      live = applyServerSideApply({ live, applied: parseApplyBody(r.body), manager: q.get('fieldManager')!, force: q.get('force') === 'true', info, now: '2025-01-01T00:00:00Z' }) as Any;
+      live.metadata = { ...live.metadata, uid: 'u-1', resourceVersion: '1' };
+      send(created ? 201 : 200, live);
+    } catch (e) {
+      const se = e as import('../../api/status-error.js').StatusError;
+      send(se.code, se.toStatus());
+    }
+    return true;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-ssa-'));
+  t.after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = join(dir, 'd.yaml');
+  const apply = async (m: object, ...extra: string[]) => {
+    writeFileSync(file, stringify(m));
+    try {
+      const out = await run(KUBECTL, ['--server', server.url, '--cache-dir', join(dir, 'cache'), 'apply', '--server-side', '-f', file, ...extra], { timeout: 20_000 });
+      return { code: 0, stdout: out.stdout, stderr: out.stderr };
+    } catch (e) {
+      const err = e as { code: number; stdout: string; stderr: string };
+      return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+  };
+  const c = [{ name: 'web', image: 'nginx:1' }];
+  assert.match((await apply(manifest(c, { replicas: 2 }))).stdout, /serverside-applied/);
+  assert.equal(live!.spec.replicas, 2);
+  // another writer (kubectl scale, an Update) takes spec.replicas
+  live = recordUpdateManagedFields({ old: live, new: { ...live!, spec: { ...live!.spec, replicas: 5 } }, manager: 'kubectl-scale', operation: 'Update', info, now: '2025-01-01T00:00:01Z' }) as Any;
+  const conflict = await apply(manifest(c, { replicas: 3 }));
+  assert.equal(conflict.code, 1);
+  assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "kubectl-scale" using apps\/v1: \.spec\.replicas/);
+  assert.match(conflict.stderr, /--force-conflicts/, 'kubectl recognised the conflict and printed its help');
+  assert.equal(live!.spec.replicas, 5, 'nothing written on conflict');
+  assert.match((await apply(manifest(c, { replicas: 3 }), '--force-conflicts')).stdout, /serverside-applied/);
+  assert.equal(live!.spec.replicas, 3);
+  assert.deepEqual(live!.metadata.managedFields!.map((m) => m.manager), ['kubectl'], 'kubectl-scale lost its only field');
+});
