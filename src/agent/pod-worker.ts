@@ -64,6 +64,8 @@ interface CState {
   env?: Record<string, string>;
   /** Readiness reported before an agent restart: kept until the first probe answers. */
   wasReady?: boolean;
+  /** Cancels the pending back-off wake-up (one per container). */
+  cancelBackoffTimer?: () => void;
 }
 
 export class PodWorker {
@@ -236,11 +238,19 @@ export class PodWorker {
   }
 
   private after(ms: number, fn: () => void): void {
+    this.afterCancellable(ms, fn);
+  }
+
+  private afterCancellable(ms: number, fn: () => void): () => void {
     const cancel = this.deps.clock.setTimeout(() => {
       this.timers.delete(cancel);
       fn();
     }, ms);
     this.timers.add(cancel);
+    return () => {
+      cancel();
+      this.timers.delete(cancel);
+    };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -332,7 +342,8 @@ export class PodWorker {
         this.deps.events.record(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`, this.fieldPath(cs));
       }
       cs.waiting = { reason: 'CrashLoopBackOff', message };
-      this.after(wait, () => this.kick());
+      cs.cancelBackoffTimer?.();
+      cs.cancelBackoffTimer = this.afterCancellable(wait, () => this.kick());
       return;
     }
     const fieldPath = this.fieldPath(cs);
