@@ -190,6 +190,12 @@ test('deployment defaults', () => {
   assert.equal(s.template.spec!.containers[0].terminationMessagePath, '/dev/termination-log');
   assert.equal(s.template.spec!.enableServiceLinks, undefined, 'templates do not get pod-only defaults');
   assert.equal(s.template.spec!.serviceAccountName, undefined);
+  const hn: Deployment = {
+    metadata: { name: 'd' },
+    spec: { selector: {}, template: { spec: { hostNetwork: true, containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }] }] } } },
+  };
+  applyDefaults(info('Deployment'), hn);
+  assert.equal(hn.spec!.template.spec!.containers[0].ports![0].hostPort, undefined, 'templates do not get hostPort defaulting');
   const rec: Deployment = { metadata: { name: 'd' }, spec: { replicas: 0, strategy: { type: 'Recreate' }, selector: {}, template: {} } };
   applyDefaults(info('Deployment'), rec);
   assert.equal(rec.spec!.replicas, 0);

@@ -55,6 +55,7 @@ function defaultProbe(p: Probe | undefined): void {
   defaultHandler(p);
 }
 
+/** `hostNetwork`: give container ports hostPort = containerPort (pods only; templates no longer get it since 1.28). */
 function defaultContainer(c: Container, hostNetwork: boolean): void {
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
@@ -76,14 +77,14 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
 }
 
 /** `SetDefaults_PodSpec` + container/probe/port defaults: what pods and pod templates share. */
-export function defaultPodSpec(spec: PodSpec | undefined): void {
+export function defaultPodSpec(spec: PodSpec | undefined, opts: { template?: boolean } = {}): void {
   if (!spec || typeof spec !== 'object') return;
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   spec.schedulerName ??= DEFAULT_SCHEDULER_NAME;
   spec.securityContext ??= {};
-  const hostNetwork = spec.hostNetwork === true;
+  const hostNetwork = spec.hostNetwork === true && !opts.template;
   for (const c of spec.initContainers ?? []) if (c && typeof c === 'object') defaultContainer(c, hostNetwork);
   for (const c of Array.isArray(spec.containers) ? spec.containers : []) if (c && typeof c === 'object') defaultContainer(c, hostNetwork);
   for (const v of spec.volumes ?? []) {
@@ -96,7 +97,7 @@ export function defaultPodSpec(spec: PodSpec | undefined): void {
 }
 
 function defaultTemplate(t: PodTemplateSpec | undefined): void {
-  if (t && typeof t === 'object') defaultPodSpec(t.spec);
+  if (t && typeof t === 'object') defaultPodSpec(t.spec, { template: true });
 }
 
 /** Requests default to limits where only limits are given (SetDefaults_Pod). */

@@ -44,7 +44,7 @@ import {
   validateSecret,
   validateSecretUpdate,
 } from './other.js';
-import { validatePod, validatePodUpdate } from './pod.js';
+import { validatePod, validatePodStatus, validatePodUpdate } from './pod.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateAppsSelectorUpdate, validateDeployment, validateHPA, validateReplicaSet, validateReplicationController, validateScale } from './workloads.js';
 
@@ -54,13 +54,20 @@ export * as names from './names.js';
 
 interface KindRules {
   name: NameValidator;
+  /** Extra checks for status-subresource writes. */
+  status?: (obj: KubeObject) => FieldError[];
   create?: (obj: KubeObject) => FieldError[];
   update?: (obj: KubeObject, old: KubeObject) => FieldError[];
 }
 
 const rules: Record<string, KindRules> = {
   Namespace: { name: nameIsDNSLabel, create: (o) => validateNamespace(o as Namespace) },
-  Pod: { name: nameIsDNSSubdomain, create: (o) => validatePod(o as Pod), update: (o, old) => validatePodUpdate(o as Pod, old as Pod) },
+  Pod: {
+    name: nameIsDNSSubdomain,
+    create: (o) => validatePod(o as Pod),
+    update: (o, old) => validatePodUpdate(o as Pod, old as Pod),
+    status: (o) => validatePodStatus(o as Pod),
+  },
   Service: { name: nameIsDNS1035Label, create: (o) => validateService(o as Service), update: (o, old) => validateServiceUpdate(o as Service, old as Service) },
   Endpoints: { name: nameIsDNSSubdomain, create: (o) => validateEndpoints(o as Endpoints) },
   EndpointSlice: {
@@ -91,8 +98,8 @@ const rules: Record<string, KindRules> = {
 
 export interface ValidateOptions {
   /**
-   * `status`: a status-subresource write; only metadata immutability is checked (the API server
-   * keeps the old spec). `scale`: a Scale object (spec.replicas ≥ 0).
+   * `status`: a status-subresource write; metadata immutability plus, for Pods, status IP and
+   * condition syntax (the API server keeps the old spec). `scale`: a Scale object (spec.replicas ≥ 0).
    */
   subresource?: 'status' | 'scale';
 }
@@ -119,7 +126,10 @@ export function validateObject(info: Pick<ResourceInfo, 'kind' | 'namespaced'>, 
       }
     }
   }
-  if (opts.subresource === 'status') return out;
+  if (opts.subresource === 'status') {
+    if (r?.status) out.push(...r.status(obj));
+    return out;
+  }
   if (r?.create) out.push(...r.create(obj));
   if (old && r?.update) out.push(...r.update(obj, old));
   return out;

@@ -15,6 +15,7 @@ import type {
 } from '../types.js';
 import { arr, child, fieldErrors as fe, index, key, type FieldError } from './field-errors.js';
 import {
+  INVALID_IP_MESSAGE,
   isDNS1123Label,
   isDNS1123Subdomain,
   isEnvVarName,
@@ -360,6 +361,24 @@ export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, path: st
 
 export function validatePod(pod: Pod): FieldError[] {
   return validatePodSpec(pod.spec, 'spec');
+}
+
+/** Status writes (ValidatePodStatusUpdate, the parts Skiff's writers can get wrong): IP syntax, condition types. */
+export function validatePodStatus(pod: Pod): FieldError[] {
+  const out: FieldError[] = [];
+  const st = pod.status;
+  if (!st || typeof st !== 'object') return out;
+  for (const f of ['podIPs', 'hostIPs'] as const) {
+    arr(st[f]).forEach((p, i) => {
+      if (!p || typeof p.ip !== 'string' || !isIP(p.ip)) out.push(fe.invalid(index(`status.${f}`, i), p?.ip ?? '', INVALID_IP_MESSAGE));
+    });
+  }
+  arr(st.conditions).forEach((c, i) => {
+    const p = index('status.conditions', i);
+    if (!c?.type) out.push(fe.required(child(p, 'type'), ''));
+    else for (const m of isQualifiedName(c.type)) out.push(fe.invalid(child(p, 'type'), c.type, m));
+  });
+  return out;
 }
 
 function stable(v: unknown): string {

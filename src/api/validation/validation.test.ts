@@ -392,6 +392,12 @@ test('status subresource writes only check metadata; finalizers cannot be added 
   const upd = clone(old);
   upd.spec!.containers[0].command = ['x'];
   assert.deepEqual(validateObject(info('Pod'), upd, old, { subresource: 'status' }), []);
+  const badIP = clone(old);
+  badIP.status = { phase: 'Running', podIPs: [{ ip: '198.18.0.300' }], conditions: [{ type: '', status: 'True' }] };
+  assert.deepEqual(lines(validateObject(info('Pod'), badIP, old, { subresource: 'status' })), [
+    'status.podIPs[0]: Invalid value: "198.18.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+    'status.conditions[0].type: Required value',
+  ]);
   const deleting = clone(old);
   deleting.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
   const addFin = clone(deleting);
