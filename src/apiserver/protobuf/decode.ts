@@ -109,6 +109,9 @@ class Reader {
   }
 }
 
+/** Field lookup per message, built once. */
+const BY_NUMBER = new Map(Object.entries(MESSAGES).map(([name, fields]) => [name, new Map(fields.map((f) => [f.n, f]))]));
+
 const WIRE_OF_SCALAR: Record<Scalar, number> = { string: 2, bytes: 2, int32: 0, int64: 0, bool: 0, double: 1 };
 
 function readScalar(r: Reader, scalar: Scalar, wireType: number): unknown {
@@ -119,13 +122,13 @@ function readScalar(r: Reader, scalar: Scalar, wireType: number): unknown {
       return raw.toString('utf8');
     }
     case 'bytes':
-      return Buffer.from(r.bytes());
+      return r.bytes();
     case 'int32':
-      return Number(BigInt.asIntN(32, r.varintBig()));
+      return r.varint() | 0;
     case 'int64':
-      return Number(BigInt.asIntN(64, r.varintBig()));
+      return r.varint();
     case 'bool':
-      return r.varintBig() !== 0n;
+      return r.varint() !== 0;
     case 'double':
       return r.fixed64();
   }
@@ -166,7 +169,8 @@ function special(name: string, obj: Record<string, unknown>): unknown {
   }
 }
 
-const isSpecial = (name: string) => (Object.values(SPECIAL) as string[]).includes(name);
+const SPECIAL_NAMES = new Set<string>(Object.values(SPECIAL));
+const isSpecial = (name: string) => SPECIAL_NAMES.has(name);
 
 function readMessageValue(r: Reader, name: string, wireType: number, depth: number): unknown {
   if (wireType !== 2) throw new Malformed(`wire type ${wireType} where message ${name} was expected`);
@@ -207,7 +211,7 @@ function decodeMessage(buf: Buffer, start: number, end: number, name: string, de
   if (depth > MAX_DEPTH) throw new Malformed('message nesting too deep');
   const table = MESSAGES[name];
   if (!table) throw new Malformed(`no table for ${name}`);
-  const byNumber = new Map(table.map((f) => [f.n, f]));
+  const byNumber = BY_NUMBER.get(name)!;
   const out: Record<string, unknown> = {};
   const r = new Reader(buf, start, end);
   while (!r.done()) {
@@ -261,10 +265,26 @@ export function decodeUnknown(body: Buffer): { apiVersion: string; kind: string;
     throw malformed('missing the k8s\\0 prefix');
   }
   try {
-    const u = decodeMessage(body, 4, body.length, 'runtime.Unknown', 0);
-    const tm = (u.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-    const raw = typeof u.raw === 'string' ? Buffer.from(u.raw, 'base64') : Buffer.alloc(0);
-    return { apiVersion: tm.apiVersion ?? '', kind: tm.kind ?? '', raw, contentEncoding: String(u.contentEncoding ?? ''), contentType: String(u.contentType ?? '') };
+    // runtime.Unknown read by hand: `raw` stays a view into the body (no copy).
+    const r = new Reader(body, 4, body.length);
+    let typeMeta: Record<string, unknown> = {};
+    let raw: Buffer = Buffer.alloc(0);
+    let contentEncoding = '';
+    let contentType = '';
+    while (!r.done()) {
+      const tag = r.varint();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 1 && wt === 2) {
+        const [s0, e0] = r.span();
+        typeMeta = decodeMessage(body, s0, e0, 'runtime.TypeMeta', 1);
+      } else if (field === 2 && wt === 2) raw = r.bytes();
+      else if (field === 3 && wt === 2) contentEncoding = r.bytes().toString('utf8');
+      else if (field === 4 && wt === 2) contentType = r.bytes().toString('utf8');
+      else if (field === 0) throw new Malformed('field number 0');
+      else r.skip(wt);
+    }
+    return { apiVersion: String(typeMeta.apiVersion ?? ''), kind: String(typeMeta.kind ?? ''), raw, contentEncoding, contentType };
   } catch (err) {
     if (err instanceof Malformed) throw malformed(err.message);
     throw malformed(String(err));
