@@ -1,7 +1,7 @@
 import type { Exec } from '../../util/exec.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import type { BackendSyncResult, ProxyBackend, ProxySnapshot, ServicePortChange } from '../types.js';
-import { chainsForPort, deltaNat, filterSection, fullRuleset, type IptRulesetOptions, type PortChains } from './ruleset.js';
+import { chainsForPort, deltaNat, filterSection, fullRuleset, natWithoutOurs, type IptRulesetOptions, type PortChains } from './ruleset.js';
 
 export interface IptablesBackendOptions extends IptRulesetOptions {
   /** Runs iptables tools (wrapped with `ip netns exec` by the caller for another netns). */
@@ -9,7 +9,7 @@ export interface IptablesBackendOptions extends IptRulesetOptions {
   logger?: Logger;
 }
 
-/** Jumps from the built-in chains, checked (`-C`) and inserted once per full sync. */
+/** Jumps from the built-in chains. nat ones are part of the full nat table; filter ones are checked (`-C`) and inserted per full sync. */
 const BASE_JUMPS: [table: string, chain: string, args: string[]][] = [
   ['nat', 'PREROUTING', ['-j', 'KUBE-SERVICES']],
   ['nat', 'OUTPUT', ['-j', 'KUBE-SERVICES']],
@@ -18,8 +18,6 @@ const BASE_JUMPS: [table: string, chain: string, args: string[]][] = [
   ['filter', 'FORWARD', ['-m', 'conntrack', '--ctstate', 'NEW', '-j', 'KUBE-SERVICES']],
   ['filter', 'OUTPUT', ['-m', 'conntrack', '--ctstate', 'NEW', '-j', 'KUBE-SERVICES']],
 ];
-
-const OWN_CHAIN = /^:(KUBE-(?:SVC|EXT|SEP)-[0-9A-F]{16}) /;
 
 /** The iptables mode; see ruleset.ts for the layout. Applied with `iptables-restore --noflush`. */
 export class IptablesBackend implements ProxyBackend {
@@ -38,20 +36,14 @@ export class IptablesBackend implements ProxyBackend {
     if (full) {
       const next = new Map<string, PortChains>();
       for (const [id, s] of snapshot.ports) next.set(id, chainsForPort(s, this.o));
-      const wanted = new Set<string>();
-      for (const p of next.values()) for (const c of p.chains.keys()) wanted.add(c);
       const save = await this.o.exec('iptables-save', ['-t', 'nat'], { check: false });
-      const stale: string[] = [];
-      for (const line of save.stdout.split('\n')) {
-        const m = OWN_CHAIN.exec(line);
-        if (m && !wanted.has(m[1]!)) stale.push(m[1]!);
-      }
       const all = [...next.values()];
-      const r = fullRuleset(all, this.o, stale);
-      await this.restore(r.text);
-      await this.ensureBaseJumps();
+      const r = fullRuleset(all, this.o, save.stdout);
+      await this.o.exec('iptables-restore', ['-w', '5'], { input: r.nat, timeoutMs: 300_000 });
+      await this.restore(r.filter);
+      await this.ensureFilterJumps();
       this.applied = next;
-      this.filterText = filterSection(all);
+      this.filterText = r.filter;
       this.rules = r.rules;
       return { rules: this.rules };
     }
@@ -77,37 +69,31 @@ export class IptablesBackend implements ProxyBackend {
     await this.o.exec('iptables-restore', ['--noflush', '-w', '5'], { input: text, timeoutMs: 300_000 });
   }
 
-  private async ensureBaseJumps(): Promise<void> {
+  private async ensureFilterJumps(): Promise<void> {
     for (const [table, chain, args] of BASE_JUMPS) {
+      if (table !== 'filter') continue;
       const check = await this.o.exec('iptables', ['-w', '5', '-t', table, '-C', chain, ...args], { check: false });
       if (check.code !== 0) await this.o.exec('iptables', ['-w', '5', '-t', table, '-I', chain, '1', ...args]);
     }
   }
 
   async cleanup(): Promise<void> {
+    const save = await this.o.exec('iptables-save', ['-t', 'nat'], { check: false });
+    if (save.code === 0 && /KUBE-/.test(save.stdout)) {
+      const r = await this.o.exec('iptables-restore', ['-w', '5'], { input: natWithoutOurs(save.stdout), check: false, timeoutMs: 300_000 });
+      if (r.code !== 0) this.log.warn({ stderr: r.stderr }, 'iptables nat cleanup failed');
+    }
     for (const [table, chain, args] of BASE_JUMPS) {
+      if (table !== 'filter') continue;
       for (let i = 0; i < 10; i++) {
         const r = await this.o.exec('iptables', ['-w', '5', '-t', table, '-D', chain, ...args], { check: false });
         if (r.code !== 0) break;
       }
     }
-    const save = await this.o.exec('iptables-save', [], { check: false });
-    const natChains: string[] = [];
-    const filterChains: string[] = [];
-    let table = '';
-    for (const line of save.stdout.split('\n')) {
-      if (line.startsWith('*')) table = line.slice(1);
-      const m = /^:(KUBE-[A-Z0-9-]+) /.exec(line);
-      if (!m) continue;
-      if (table === 'nat') natChains.push(m[1]!);
-      if (table === 'filter' && m[1] === 'KUBE-SERVICES') filterChains.push(m[1]);
-    }
-    const section = (name: string, chains: string[]) =>
-      chains.length ? [`*${name}`, ...chains.map((c) => `:${c} - [0:0]`), ...chains.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n') : '';
-    const text = section('nat', natChains) + section('filter', filterChains);
-    if (text) {
-      const r = await this.o.exec('iptables-restore', ['--noflush', '-w', '5'], { input: text, check: false });
-      if (r.code !== 0) this.log.warn({ stderr: r.stderr }, 'iptables cleanup failed');
+    const filter = await this.o.exec('iptables-save', ['-t', 'filter'], { check: false });
+    if (/^:KUBE-SERVICES /m.test(filter.stdout)) {
+      const r = await this.o.exec('iptables-restore', ['--noflush', '-w', '5'], { input: '*filter\n:KUBE-SERVICES - [0:0]\n-X KUBE-SERVICES\nCOMMIT\n', check: false });
+      if (r.code !== 0) this.log.warn({ stderr: r.stderr }, 'iptables filter cleanup failed');
     }
     this.applied.clear();
     this.filterText = '';

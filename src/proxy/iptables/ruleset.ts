@@ -139,14 +139,28 @@ export function filterSection(all: Iterable<PortChains>): string {
 }
 
 export interface FullIptables {
-  text: string;
+  /** The whole nat table, for `iptables-restore` in flush mode (`-T nat`-style: only nat is replaced). */
+  nat: string;
+  /** The filter section, for `iptables-restore --noflush`. */
+  filter: string;
   rules: number;
 }
 
-/** Full sync: every chain we own is declared (flushed) and rewritten; `staleChains` are deleted. */
-export function fullRuleset(all: readonly PortChains[], o: IptRulesetOptions, staleChains: readonly string[]): FullIptables {
-  const decl: string[] = ['*nat', ...BASE_NAT_CHAINS.map((c) => `:${c} - [0:0]`)];
-  const body: string[] = [...baseNatRules(o)];
+const BUILTIN_NAT = ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'];
+const NAT_JUMPS: Record<string, string> = { PREROUTING: 'KUBE-SERVICES', OUTPUT: 'KUBE-SERVICES', POSTROUTING: 'KUBE-POSTROUTING' };
+
+/**
+ * Full sync. iptables-nft's `--noflush` mode is quadratic in the number of chains declared
+ * (measured: 1,000 Services took 76 s), so a full sync replaces the whole nat table in flush
+ * mode instead (10x faster), carrying over every rule that is not ours from `iptables-save -t nat`
+ * (`currentNat`): other software's chains and rules survive, our stale chains simply vanish.
+ */
+export function fullRuleset(all: readonly PortChains[], o: IptRulesetOptions, currentNat: string): FullIptables {
+  const { builtin, foreignDecl, foreignRules } = foreignNat(currentNat);
+  const decl: string[] = ['*nat', ...builtin, ...foreignDecl, ...BASE_NAT_CHAINS.map((c) => `:${c} - [0:0]`)];
+  const body: string[] = [];
+  for (const [chain, target] of Object.entries(NAT_JUMPS)) body.push(`-A ${chain} -j ${target}`);
+  body.push(...baseNatRules(o));
   for (const p of all) for (const r of p.entryRules) body.push(`-A ${r}`);
   body.push('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
   for (const p of all) {
@@ -155,10 +169,32 @@ export function fullRuleset(all: readonly PortChains[], o: IptRulesetOptions, st
       for (const r of rules) body.push(`-A ${name} ${r}`);
     }
   }
-  const stale = staleChains.map((c) => `-X ${c}`);
-  const text = [...decl, ...body, ...stale, 'COMMIT', ''].join('\n') + filterSection(all);
+  const nat = [...decl, ...body, ...foreignRules, 'COMMIT', ''].join('\n');
   const filterCount = all.reduce((n, p) => n + p.filterRules.length, 0);
-  return { text, rules: body.length + filterCount };
+  return { nat, filter: filterSection(all), rules: body.length + filterCount };
+}
+
+/** The nat table with everything of ours removed (cleanup), for flush-mode restore. */
+export function natWithoutOurs(currentNat: string): string {
+  const { builtin, foreignDecl, foreignRules } = foreignNat(currentNat);
+  return ['*nat', ...builtin, ...foreignDecl, ...foreignRules, 'COMMIT', ''].join('\n');
+}
+
+function foreignNat(currentNat: string): { builtin: string[]; foreignDecl: string[]; foreignRules: string[] } {
+  const builtin = new Map<string, string>(BUILTIN_NAT.map((c) => [c, `:${c} ACCEPT [0:0]`]));
+  const foreignDecl: string[] = [];
+  const foreignRules: string[] = [];
+  for (const line of currentNat.split('\n')) {
+    const decl = /^:(\S+) (\S+)/.exec(line);
+    if (decl) {
+      if (BUILTIN_NAT.includes(decl[1]!)) builtin.set(decl[1]!, `:${decl[1]} ${decl[2]} [0:0]`);
+      else if (!decl[1]!.startsWith('KUBE-')) foreignDecl.push(`:${decl[1]} - [0:0]`);
+      continue;
+    }
+    if (!line.startsWith('-A ') || /(^-A KUBE-)|(-j KUBE-)/.test(line)) continue;
+    foreignRules.push(line);
+  }
+  return { builtin: [...builtin.values()], foreignDecl, foreignRules };
 }
 
 /**

@@ -117,8 +117,8 @@ export function skeleton(o: NftRulesetOptions): string[] {
   const T = TABLE;
   const svc = 'ip daddr . meta l4proto . th dport';
   const lines = [
-    `add map ip ${T} backends { type ipv4_addr . inet_proto . inet_service . mark : ipv4_addr . inet_service; }`,
-    `add map ip ${T} slot_count { type ipv4_addr . inet_proto . inet_service : verdict; }`,
+    `add map ip ${T} backends { type ipv4_addr . inet_proto . inet_service . mark : ipv4_addr . inet_service; size 1048576; }`,
+    `add map ip ${T} slot_count { type ipv4_addr . inet_proto . inet_service : verdict; size 262144; }`,
     `add map ip ${T} affinity_services { type ipv4_addr . inet_proto . inet_service : verdict; }`,
     `add map ip ${T} no_endpoints { type ipv4_addr . inet_proto . inet_service : verdict; }`,
     `add set ip ${T} masq_always { type ipv4_addr . inet_proto . inet_service; }`,
