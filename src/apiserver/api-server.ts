@@ -90,8 +90,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const services = new ServiceAllocation({ storage, serviceCidr, nodePorts });
   const nodeCidrs = new NodeCidrAllocation(storage, clusterCidr);
   const admission: AdmissionPlugin[] = [new NamespaceLifecycle(), services, nodeCidrs];
-  const registry = new Registry({ storage, clock, model: apiModel, admission });
   const cache = new WatchCache({ storage, logger, capacity: options.watchCacheCapacity });
+  const registry = new Registry({ storage, clock, model: apiModel, admission, cached: (i, name, ns) => cache.getCached(i, name, ns) });
   await cache.start();
   await services.repair(await registry.listAll(findResource('', 'services')!));
   await nodeCidrs.repair(await registry.listAll(findResource('', 'nodes')!));

@@ -57,6 +57,8 @@ export interface RegistryOptions {
   clock: Clock;
   model: ObjectModel;
   admission: readonly AdmissionPlugin[];
+  /** Reads the watch cache (see AdmissionContext.cached). */
+  cached?: (info: ResourceInfo, name: string, namespace?: string) => KubeObject | undefined;
 }
 
 /** Kinds that create-on-update (PUT to a missing name creates it), as in Kubernetes. */
@@ -69,7 +71,7 @@ export class Registry {
   constructor(private readonly o: RegistryOptions) {}
 
   private ctx(info: ResourceInfo, dryRun: boolean): AdmissionContext {
-    return { info, dryRun, lookup: (i, name, ns) => this.find(i, name, ns) };
+    return { info, dryRun, lookup: (i, name, ns) => this.find(i, name, ns), cached: (i, name, ns) => this.o.cached?.(i, name, ns) };
   }
 
   async getKv(info: ResourceInfo, name: string, namespace?: string): Promise<KeyValue | undefined> {

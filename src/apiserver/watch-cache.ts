@@ -11,7 +11,7 @@
  */
 import { selectableFields } from '../api/fields.js';
 import type { KubeObject } from '../api/meta.js';
-import { RESOURCES, storagePrefix, type ResourceInfo } from '../api/resources.js';
+import { RESOURCES, storageKey, storagePrefix, type ResourceInfo } from '../api/resources.js';
 import { errors, StatusError } from '../api/status-error.js';
 import type { KeyValue, Storage, StorageEvent, Watcher } from '../storage/storage.js';
 import type { Logger } from '../util/logger.js';
@@ -211,6 +211,11 @@ export class WatchCache {
       const prefix = storagePrefix(info);
       this.resources.set(prefix, new ResourceCache(info, prefix, options.capacity ?? 1024, 0));
     }
+  }
+
+  /** The cached object (parsed), or undefined. */
+  getCached(info: ResourceInfo, name: string, namespace?: string): KubeObject | undefined {
+    return this.forResource(info).objects.get(storageKey(info, name, namespace))?.obj();
   }
 
   forResource(info: ResourceInfo): ResourceCache {

@@ -12,6 +12,8 @@ export interface AdmissionContext {
   dryRun: boolean;
   /** Reads an object (storage-consistent), undefined when absent. */
   lookup(info: ResourceInfo, name: string, namespace?: string): Promise<KubeObject | undefined>;
+  /** The watch cache's copy (may lag storage by milliseconds); undefined when not cached. */
+  cached(info: ResourceInfo, name: string, namespace?: string): KubeObject | undefined;
 }
 
 export interface Undo {

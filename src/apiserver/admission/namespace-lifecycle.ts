@@ -16,6 +16,10 @@ export class NamespaceLifecycle implements AdmissionPlugin {
   async admitCreate(ctx: AdmissionContext, obj: KubeObject): Promise<void> {
     if (!ctx.info.namespaced) return;
     const nsName = obj.metadata.namespace!;
+    // The cache answers the common case (namespace exists and is active) without a storage
+    // read; anything else is confirmed against storage.
+    const cached = ctx.cached(namespaces, nsName);
+    if (cached && !cached.metadata.deletionTimestamp) return;
     const ns = await ctx.lookup(namespaces, nsName);
     if (!ns) throw errors.notFound(namespaces, nsName);
     if (ns.metadata.deletionTimestamp && ctx.info.kind !== 'Event') {
