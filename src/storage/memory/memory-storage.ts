@@ -15,6 +15,7 @@ import {
   type WatchOptions,
   type Watcher,
 } from '../storage.js';
+import { LatestIndex } from '../latest-index.js';
 import { WatchFanout } from '../watch-fanout.js';
 
 export interface MemoryStorageOptions {
@@ -47,6 +48,8 @@ export class MemoryStorage implements Storage {
   private eventBase: number;
   private readonly fanout = new WatchFanout();
   private readonly retainRevisions: number;
+  /** Live keys at the current revision: reads without `revision` never walk history. */
+  private readonly latest = new LatestIndex();
 
   constructor(options: MemoryStorageOptions = {}) {
     this.rev = options.initialRevision ?? 0;
@@ -58,6 +61,7 @@ export class MemoryStorage implements Storage {
   async get(key: string, options: { revision?: number } = {}): Promise<KeyValue | undefined> {
     this.checkOpen();
     const at = this.readRevision(options.revision);
+    if (at === this.rev) return this.latest.get(key);
     const v = versionAt(this.history.get(key), at);
     return v && !v.deleted ? v.kv : undefined;
   }
@@ -65,6 +69,7 @@ export class MemoryStorage implements Storage {
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     this.checkOpen();
     const at = this.readRevision(options.revision);
+    if (at === this.rev) return this.latest.list(prefix, options.limit ?? 0, options.startAfter, at);
     const keys = this.keys();
     const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
     let i = lowerBound(keys, prefix);
@@ -84,13 +89,7 @@ export class MemoryStorage implements Storage {
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
-    const keys = this.keys();
-    let n = 0;
-    for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) {
-      const versions = this.history.get(keys[i]!)!;
-      if (!versions[versions.length - 1]!.deleted) n++;
-    }
-    return n;
+    return this.latest.count(prefix);
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
@@ -202,6 +201,8 @@ export class MemoryStorage implements Storage {
       this.history.set(key, [version]);
       this.newKeys.push(key);
     }
+    if (version.deleted) this.latest.delete(key);
+    else this.latest.set(version.kv);
     // Shared by every watcher: nobody may change it.
     Object.freeze(event);
     this.events.push(event);
