@@ -146,6 +146,11 @@ test('recordUpdateManagedFields: creator owns what it wrote, an updater takes ch
   // a no-op write leaves managedFields (and their times) alone
   const c = recordUpdateManagedFields({ old: b, new: { ...b }, manager: 'someone', operation: 'Update', info: configmaps, now: 't3' });
   assert.deepEqual(c.metadata.managedFields, b.metadata.managedFields);
+  // managedFields: [] keeps the stored entries; [{}] strips them all (Kubernetes' reset rules)
+  const kept = recordUpdateManagedFields({ old: b, new: { ...b, data: { x: '10' }, metadata: { ...b.metadata, managedFields: [] } } as Any, manager: 'kubectl-edit', operation: 'Update', info: configmaps, now: 't4' });
+  assert.deepEqual(kept.metadata.managedFields!.map((m) => m.manager).sort(), ['kubectl-create', 'kubectl-edit']);
+  const stripped = recordUpdateManagedFields({ old: b, new: { ...b, metadata: { ...b.metadata, managedFields: [{}] } } as Any, manager: 'kubectl-edit', operation: 'Update', info: configmaps, now: 't4' });
+  assert.equal(stripped.metadata.managedFields, undefined);
   // status writes through /status are tracked with the subresource; status is ignored for the main resource
   const p1 = recordUpdateManagedFields({ old: undefined, new: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }] }, status: { phase: 'Pending' } } as Any, manager: 'create', operation: 'Update', info: pods, now: 't' });
   assert.equal(JSON.stringify(p1.metadata.managedFields).includes('f:status'), false);

@@ -395,9 +395,17 @@ export function recordUpdateManagedFields(opts: UpdateManagedFieldsOptions): Kub
   const trackSub = subresource === 'status' ? 'status' : undefined;
   const apiVersion = apiVersionOf(info);
 
-  // A client may send managedFields itself (to reset them): those win, as in Kubernetes.
+  // Kubernetes' reset rules: `[{}]` strips managedFields entirely; an empty list or no list
+  // keeps the stored ones (clients unaware of the field never strip it); any other list sent
+  // by the client replaces them.
   const sent = obj.metadata.managedFields;
-  const base = old === undefined ? sent : deepEqual(sent, old.metadata.managedFields) || sent === undefined ? old.metadata.managedFields : sent;
+  if (Array.isArray(sent) && sent.length === 1 && isPlainObject(sent[0]) && Object.keys(sent[0]).length === 0) {
+    const metadata = { ...obj.metadata };
+    delete metadata.managedFields;
+    return { ...obj, metadata };
+  }
+  const sentNothing = sent === undefined || (Array.isArray(sent) && sent.length === 0);
+  const base = old === undefined ? (sentNothing ? undefined : sent) : sentNothing || deepEqual(sent, old.metadata.managedFields) ? old.metadata.managedFields : sent;
   const managers = managersOf(base);
 
   const after = objectFieldSet(obj, def, trackSub, { mapNodes: true });
