@@ -70,6 +70,19 @@ test('kubectl drives the API server', { skip: kubectlPath() ? false : 'kubectl n
     assert.match(svc.spec.clusterIP, /^198\.19\./);
   });
 
+  await t.test('apply --server-side: create, re-apply, conflict with another manager', async () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1"}\n';
+    writeFileSync(join(dir, 'ssa.yaml'), cm);
+    assert.match(await k.ok(['apply', '--server-side', '-f', join(dir, 'ssa.yaml')]), /configmap\/ssa serverside-applied/);
+    assert.match(await k.ok(['apply', '--server-side', '-f', join(dir, 'ssa.yaml')]), /configmap\/ssa serverside-applied/);
+    writeFileSync(join(dir, 'ssa2.yaml'), cm.replace('"1"', '"2"'));
+    const conflict = await k.run(['apply', '--server-side', '--field-manager=other', '-f', join(dir, 'ssa2.yaml')]);
+    assert.equal(conflict.code, 1);
+    assert.match(conflict.stderr, /conflict/i);
+    assert.match(await k.ok(['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', join(dir, 'ssa2.yaml')]), /serverside-applied/);
+    assert.equal(await k.ok(['get', 'cm', 'ssa', '-o', 'jsonpath={.data.a}']), '2');
+  });
+
   await t.test('get: -o wide/yaml/name, -l, -n, -A, --show-labels, --sort-by', async () => {
     assert.match(await k.ok(['get', 'deploy', '-o', 'yaml']), /name: pay-v1[\s\S]*kind: List/);
     assert.equal((await k.ok(['get', 'deploy', '-l', 'app=pay-v1', '-o', 'name'])).trim(), 'deployment.apps/pay-v1');
