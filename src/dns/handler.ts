@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
-import type { RecordStore } from './answers/record-store.js';
+import { packetFor, type RecordStore } from './answers/record-store.js';
 import { headerOnlyResponse, negativeResponse, patchPrecomputed, questionOnlyResponse, responseLimit } from './answers/respond.js';
 import type { Forwarder } from './forward/forwarder.js';
 import type { DnsMetrics } from './metrics/dns-metrics.js';
@@ -96,7 +96,7 @@ export class DnsHandler {
         const entry = this.o.store.table.lookup(query, 12, s.qnameEnd, s.hash);
         if (entry !== undefined) {
           const base =
-            entry.byType.get(s.qtype) ?? entry.other ?? (s.qtype === RRType.ANY ? this.o.store.anyFor(entry) : this.o.store.nodataFor(entry));
+            packetFor(entry, s.qtype) ?? entry.other ?? (s.qtype === RRType.ANY ? this.o.store.anyFor(entry) : this.o.store.nodataFor(entry));
           if (this.o.metrics) this.o.metrics.precomputedHits++;
           return this.count(patchPrecomputed(query, s, base, responseLimit(s, tcp)));
         }

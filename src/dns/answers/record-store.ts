@@ -22,9 +22,11 @@ export interface Rec {
 }
 
 export interface NameAnswers {
-  /** qtype → complete response packet for the lowercased question (ID 0, RD clear). */
-  readonly byType: Map<number, Buffer>;
-  /** For every qtype not in byType (a CNAME owner answers the CNAME); else NODATA. */
+  /** qtypes with a precomputed packet; `packets[i]` answers `types[i]` (arrays: a Map per name costs ~200 B). */
+  readonly types: readonly number[];
+  /** Complete response packets for the lowercased question (ID 0, RD clear). */
+  readonly packets: readonly Buffer[];
+  /** For every qtype not in `types` (a CNAME owner answers the CNAME); else NODATA. */
   readonly other: Buffer | undefined;
   /** NOERROR, no answers, SOA in authority: built on first use. */
   nodata: Buffer | undefined;
@@ -33,19 +35,29 @@ export interface NameAnswers {
   readonly name: string;
 }
 
+/** The precomputed packet for `qtype`, if any. */
+export function packetFor(entry: NameAnswers, qtype: number): Buffer | undefined {
+  const t = entry.types;
+  for (let i = 0; i < t.length; i++) if (t[i] === qtype) return entry.packets[i];
+  return undefined;
+}
+
 export interface RecordStoreOptions {
   /** Negative answers' authority record (zone SOA). */
   soa: ResourceRecord;
 }
 
 const EMPTY: Rec[] = [];
-/** Shared by every empty non-terminal (most names of a big cluster are one or the other). */
-const EMPTY_TYPES: Map<number, Buffer> = new Map();
+const NO_TYPES: number[] = [];
+const NO_PACKETS: Buffer[] = [];
+
+/** Who contributes records at one name: nearly always one owner, so no Map unless needed. */
+type Contributors = { owner: string; recs: Rec[] } | Map<string, Rec[]>;
 
 export class RecordStore {
   readonly table = new AnswerTable<NameAnswers>();
-  private readonly names = new Map<string, Map<string, Rec[]>>();
-  private readonly owned = new Map<string, Set<string>>();
+  private readonly names = new Map<string, Contributors>();
+  private readonly owned = new Map<string, string[]>();
   private soa: ResourceRecord;
   /** Rebuilt entries since start (metrics / tests). */
   rebuilds = 0;
@@ -71,23 +83,46 @@ export class RecordStore {
     if (old) {
       for (const name of old) {
         affected.add(name);
-        if (byName.has(name)) continue;
-        const owners = this.names.get(name);
-        owners?.delete(owner);
-        if (owners && owners.size === 0) this.names.delete(name);
+        if (!byName.has(name)) this.removeContribution(name, owner);
       }
     }
-    for (const [name, recs] of byName) {
-      let owners = this.names.get(name);
-      if (!owners) {
-        owners = new Map();
-        this.names.set(name, owners);
-      }
-      owners.set(owner, recs);
-    }
-    if (byName.size > 0) this.owned.set(owner, new Set(byName.keys()));
+    for (const [name, recs] of byName) this.addContribution(name, owner, recs);
+    if (byName.size > 0) this.owned.set(owner, [...byName.keys()].slice());
     else this.owned.delete(owner);
     for (const name of affected) this.rebuild(name);
+  }
+
+  private addContribution(name: string, owner: string, recs: Rec[]): void {
+    const c = this.names.get(name);
+    // slice(): exact-size copies; arrays grown by push() keep ~17 slots (~150 B each).
+    recs = recs.length > 0 ? recs.slice() : EMPTY;
+    if (c === undefined || (!(c instanceof Map) && c.owner === owner)) {
+      this.names.set(name, { owner, recs });
+    } else if (c instanceof Map) {
+      c.set(owner, recs);
+    } else {
+      this.names.set(
+        name,
+        new Map([
+          [c.owner, c.recs],
+          [owner, recs],
+        ]),
+      );
+    }
+  }
+
+  private removeContribution(name: string, owner: string): void {
+    const c = this.names.get(name);
+    if (c === undefined) return;
+    if (!(c instanceof Map)) {
+      if (c.owner === owner) this.names.delete(name);
+      return;
+    }
+    c.delete(owner);
+    if (c.size === 1) {
+      const [[o, recs]] = [...c];
+      this.names.set(name, { owner: o!, recs: recs! });
+    } else if (c.size === 0) this.names.delete(name);
   }
 
   removeOwner(owner: string): void {
@@ -99,10 +134,11 @@ export class RecordStore {
   }
 
   records(name: string, type?: number): Rec[] {
-    const owners = this.names.get(name);
-    if (!owners) return [];
+    const c = this.names.get(name);
+    if (!c) return [];
     const out: Rec[] = [];
-    for (const recs of owners.values()) for (const r of recs) if (type === undefined || r.type === type) out.push(r);
+    const lists = c instanceof Map ? c.values() : [c.recs];
+    for (const recs of lists) for (const r of recs) if (type === undefined || r.type === type) out.push(r);
     return out;
   }
 
@@ -118,22 +154,29 @@ export class RecordStore {
       return;
     }
     const all = this.records(name);
-    const byType = new Map<number, Buffer>();
-    const types = new Set(all.map((r) => r.type));
+    const types: number[] = [];
+    const packets: Buffer[] = [];
     let other: Buffer | undefined;
-    const cname = all.filter((r) => r.type === RRType.CNAME);
-    if (cname.length > 0) {
-      other = this.encode(name, RRType.CNAME, cname.slice(0, 1), []);
-    }
-    for (const type of types) {
-      if (type === RRType.CNAME) {
-        byType.set(type, other!);
+    const cname = all.find((r) => r.type === RRType.CNAME);
+    if (cname) other = this.encode(name, RRType.CNAME, [cname], []);
+    for (const r of all) {
+      if (types.includes(r.type)) continue;
+      types.push(r.type);
+      if (r.type === RRType.CNAME) {
+        packets.push(other!);
         continue;
       }
-      const answers = all.filter((r) => r.type === type);
-      byType.set(type, this.encode(name, type, answers, this.additionalFor(answers)));
+      const answers = all.filter((x) => x.type === r.type);
+      packets.push(this.encode(name, r.type, answers, this.additionalFor(answers)));
     }
-    this.table.set(key, { byType: byType.size > 0 ? byType : EMPTY_TYPES, other, nodata: undefined, any: undefined, name });
+    this.table.set(key, {
+      types: types.length > 0 ? types.slice() : NO_TYPES,
+      packets: packets.length > 0 ? packets.slice() : NO_PACKETS,
+      other,
+      nodata: undefined,
+      any: undefined,
+      name,
+    });
   }
 
   /** SRV targets' and NS hosts' addresses, when we hold them. */
@@ -163,7 +206,7 @@ export class RecordStore {
     w.question({ name, type: qtype, class: RRClass.IN });
     for (const r of answers) w.record({ name: r.name, type: r.type, class: RRClass.IN, ttl: r.ttl, data: r.data });
     for (const r of additional) w.record({ name: r.name, type: r.type, class: RRClass.IN, ttl: r.ttl, data: r.data });
-    return w.finish();
+    return w.finish(true);
   }
 
   /** The response to qtype ANY: every record, or NODATA for an empty non-terminal. */
@@ -189,7 +232,7 @@ export class RecordStore {
     w.u16(0);
     w.question({ name: entry.name, type: 0, class: RRClass.IN });
     w.record(this.soa);
-    entry.nodata = w.finish();
+    entry.nodata = w.finish(true);
     return entry.nodata;
   }
 }

@@ -62,9 +62,9 @@ export function serviceView(svc: Service): ServiceView | undefined {
     namespace,
     name,
     kind,
-    ips,
+    ips: ips.slice(),
     externalName: kind === 'external' ? spec.externalName?.replace(/\.$/, '') : undefined,
-    ports,
+    ports: ports.slice(),
     publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
   };
 }
@@ -83,11 +83,11 @@ export function sliceView(slice: EndpointSlice): SliceView | undefined {
       if (c) addresses.push(c);
     }
     if (addresses.length === 0) continue;
-    endpoints.push({ addresses, ready: ep.conditions?.ready !== false, hostname: ep.hostname?.toLowerCase() });
+    endpoints.push({ addresses: addresses.slice(), ready: ep.conditions?.ready !== false, hostname: ep.hostname?.toLowerCase() });
   }
   const ports: PortView[] = [];
   for (const p of slice.ports ?? []) {
     if (p.name && p.port !== undefined) ports.push({ name: p.name.toLowerCase(), protocol: (p.protocol ?? 'TCP').toLowerCase(), port: p.port });
   }
-  return { endpoints, ports };
+  return { endpoints: endpoints.slice(), ports: ports.slice() };
 }

@@ -59,6 +59,31 @@ export function nameToWireLower(name: string): Buffer {
   return out;
 }
 
+/**
+ * Long-lived packets (the precomputed answers) are copied into 64 KiB slabs of their own.
+ * Buffer's shared 8 KiB pool would let one live packet pin a whole pool chunk full of dead
+ * scratch buffers (measured: ~1 KB wasted per name at 40,000 names).
+ */
+const SLAB_BYTES = 64 * 1024;
+let slab = Buffer.allocUnsafeSlow(0);
+let slabUsed = 0;
+
+function persist(src: Buffer, length: number): Buffer {
+  if (length > SLAB_BYTES / 8) {
+    const own = Buffer.allocUnsafeSlow(length);
+    src.copy(own, 0, 0, length);
+    return own;
+  }
+  if (slabUsed + length > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + length);
+  src.copy(out, 0, 0, length);
+  slabUsed += (length + 7) & ~7;
+  return out;
+}
+
 export class MessageWriter {
   private buf: Buffer;
   pos = 0;
@@ -70,12 +95,13 @@ export class MessageWriter {
     initialSize = 512,
     private readonly compression = true,
   ) {
-    this.buf = Buffer.allocUnsafe(initialSize);
+    // Not from the shared pool: this scratch dies at finish() and must not pin pool chunks.
+    this.buf = Buffer.allocUnsafeSlow(initialSize);
   }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(bigger, 0, 0, this.pos);
     this.buf = bigger;
   }
@@ -220,7 +246,9 @@ export class MessageWriter {
     }
   }
 
-  finish(): Buffer {
+  /** `persistent`: the packet lives until the next watch event for its name (slab copy). */
+  finish(persistent = false): Buffer {
+    if (persistent) return persist(this.buf, this.pos);
     return Buffer.from(this.buf.subarray(0, this.pos));
   }
 }
