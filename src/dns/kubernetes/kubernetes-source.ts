@@ -125,7 +125,9 @@ export class KubernetesSource {
     const before = this.services.get(k);
     this.services.set(k, view);
     if (view.kind !== 'headless') this.dropSlices(k);
-    else if (before && before.kind !== 'headless') this.reloadSlices(k, view.namespace, view.name);
+    // Views of a non-headless Service's slices are not kept: read them back when it becomes
+    // (or is re-created as) headless and none are held.
+    else if ((!before || before.kind !== 'headless') && !this.slices.has(k)) this.reloadSlices(k, view.namespace, view.name);
     this.rebuild(k);
   }
 
