@@ -31,3 +31,17 @@ test('event recorder: one Event per (object, reason, message), repeats bump coun
   assert.equal(scaling.source?.component, 'deployment-controller');
   assert.equal(evs.find((e) => e.reason === 'NodeNotReady')!.metadata.namespace, 'default', 'cluster-scoped objects: events in default');
 });
+
+test('event recorder: spam filter lets a burst through per object, then one per refill period', async () => {
+  const client = new FakeClient();
+  let now = 0;
+  const rec = new EventRecorder({ client, component: 'rs', spamBurst: 3, spamRefillMs: 1000, clock: { now: () => now, setTimeout: () => () => undefined } });
+  const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'r', namespace: 'd', uid: 'u' } };
+  for (let i = 0; i < 10; i++) rec.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: r-${i}`);
+  now += 1000;
+  rec.event(rs, 'Normal', 'SuccessfulCreate', 'Created pod: r-late');
+  rec.event(rs, 'Normal', 'SuccessfulCreate', 'Created pod: r-late2');
+  await rec.flush();
+  assert.equal(client.objects<Event>(EVENTS, 'd').length, 4);
+  assert.equal(rec.dropped, 8);
+});

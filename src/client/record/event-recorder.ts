@@ -29,6 +29,9 @@ export interface EventRecorderOptions {
   logger?: Logger;
   /** Aggregation entries kept (oldest forgotten first); default 4096. */
   cacheSize?: number;
+  /** Spam filter per involved object (client-go's): burst, then one event per `spamRefillMs`. Defaults 25 and 300 s. */
+  spamBurst?: number;
+  spamRefillMs?: number;
 }
 
 interface Aggregate {
@@ -44,6 +47,9 @@ export class EventRecorder {
   private readonly cache = new Map<string, Aggregate>();
   private readonly host = hostname();
   private inFlight = new Set<Promise<void>>();
+  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
+  /** Events dropped by the spam filter (metrics, tests). */
+  dropped = 0;
 
   constructor(private readonly opts: EventRecorderOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -53,6 +59,10 @@ export class EventRecorder {
   /** Records an event about `obj` (its kind/apiVersion must be set). */
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
     const meta = obj.metadata;
+    if (!this.allow(`${obj.kind}/${meta.namespace}/${meta.name}/${meta.uid}`)) {
+      this.dropped++;
+      return;
+    }
     const namespace = meta.namespace || 'default';
     const key = [meta.uid ?? `${namespace}/${meta.name}`, obj.kind, type, reason, message].join('\u0000');
     let agg = this.cache.get(key);
@@ -72,6 +82,26 @@ export class EventRecorder {
       if (this.cache.size > (this.opts.cacheSize ?? 4096)) this.cache.delete(this.cache.keys().next().value!);
     }
     this.track(agg.pending);
+  }
+
+  /** Token bucket per involved object: a controller creating 1,000 pods records 25 events, not 1,000 writes. */
+  private allow(key: string): boolean {
+    const burst = this.opts.spamBurst ?? 25;
+    const refill = this.opts.spamRefillMs ?? 300_000;
+    const now = this.clock.now();
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size >= 4096) this.buckets.delete(this.buckets.keys().next().value!);
+      this.buckets.set(key, (b = { tokens: burst, atMs: now }));
+    }
+    const gained = Math.floor((now - b.atMs) / refill);
+    if (gained > 0) {
+      b.tokens = Math.min(burst, b.tokens + gained);
+      b.atMs += gained * refill;
+    }
+    if (b.tokens <= 0) return false;
+    b.tokens--;
+    return true;
   }
 
   /** Resolves when every write started so far has finished (for tests and shutdown). */
