@@ -175,22 +175,31 @@ export function objectFieldSet(obj: unknown, def: string | undefined, subresourc
 
 /** Set → FieldsV1 JSON (`{"f:spec":{"f:replicas":{}}}`, `.` marking a member with members below). */
 export function toFieldsV1(set: Iterable<Member>): JsonObject {
+  // Members in path order build every node's keys already sorted (NUL sorts first, so this
+  // is element-by-element order); a member's node gets `.` first, dropped if it stays a leaf.
+  const members = [...set].map((m) => ({ m, key: pathKey(m.path) })).sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   const root: JsonObject = {};
   const memberNodes: JsonObject[] = [];
-  for (const m of set) {
+  for (const { m } of members) {
     let node = root;
     for (const pe of m.path) node = (node[pe] ??= {}) as JsonObject;
+    if (!('.' in node)) {
+      // keep `.` ahead of the children that later members add
+      const children = Object.keys(node);
+      if (children.length === 0) node['.'] = {};
+      else {
+        const moved = Object.fromEntries(children.map((k) => [k, node[k]]));
+        for (const k of children) delete node[k];
+        node['.'] = {};
+        Object.assign(node, moved);
+      }
+    }
     memberNodes.push(node);
   }
-  // A member that also has members below it is written as `.`.
-  for (const node of memberNodes) if (Object.keys(node).some((k) => k !== '.')) node['.'] = {};
-  return sortKeys(root);
-}
-
-function sortKeys(node: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const k of Object.keys(node).sort()) out[k] = sortKeys(node[k] as JsonObject);
-  return out;
+  for (const node of memberNodes) {
+    if ('.' in node && Object.keys(node).length === 1) delete node['.'];
+  }
+  return root;
 }
 
 /** FieldsV1 JSON → set of member paths (no values: ownership only). */
