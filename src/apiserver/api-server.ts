@@ -48,6 +48,11 @@ export interface ApiServerOptions {
   /** Events each resource's watch cache keeps for resuming watches (default 1024). */
   watchCacheCapacity?: number;
   bookmarkIntervalMs?: number;
+  /**
+   * Compact storage history older than one interval, every interval (what kube-apiserver does
+   * for etcd every 5 minutes). 0 (default) leaves compaction to the backend (SQLite does its own).
+   */
+  compactIntervalMs?: number;
 }
 
 export interface RunningApiServer {
@@ -153,6 +158,23 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     throw err;
   }
   ready = true;
+  let stopCompactor = (): void => {};
+  if (options.compactIntervalMs && options.compactIntervalMs > 0) {
+    let previous = 0;
+    const tick = (): void => {
+      storage
+        .currentRevision()
+        .then(async (current) => {
+          if (previous > 0) await storage.compact(previous);
+          previous = current;
+        })
+        .catch((err: unknown) => logger.warn({ err: String(err) }, 'compaction failed'))
+        .finally(() => {
+          stopCompactor = clock.setTimeout(tick, options.compactIntervalMs!);
+        });
+    };
+    stopCompactor = clock.setTimeout(tick, options.compactIntervalMs);
+  }
 
   return {
     url,
@@ -162,6 +184,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     kubeconfigPath: join(options.dataDir, 'kubeconfig'),
     close: async () => {
       ready = false;
+      stopCompactor();
       cache.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

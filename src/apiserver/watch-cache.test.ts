@@ -33,3 +33,18 @@ test('the watch cache follows storage, serves history, and expires old revisions
   assert.throws(() => rc.eventsSince(first.modRevision), (e) => isGone(e));
   assert.equal(rc.eventsSince(b.modRevision).length, 3);
 });
+
+test('a revision bumped outside /registry/ does not stall consistent reads', async (t) => {
+  const storage = new MemoryStorage();
+  t.after(() => storage.close());
+  const cache = new WatchCache({ storage, logger: silentLogger });
+  t.after(() => cache.close());
+  await cache.start();
+  await storage.create('compact_rev_key', '5');
+  const keepAlive = setInterval(() => {}, 1000); // the cache's timers are unref'd
+  t.after(() => clearInterval(keepAlive));
+  const started = Date.now();
+  assert.equal(await cache.syncWithStorage(3000), true);
+  assert.ok(Date.now() - started < 2000);
+  assert.ok(cache.rv >= (await storage.currentRevision()) - 1);
+});

@@ -248,6 +248,7 @@ export class WatchCache {
 
   private cacheFor(key: string): ResourceCache | undefined {
     // `/registry/<group>/<resource>/...`
+    if (!key.startsWith(REGISTRY_PREFIX)) return undefined;
     const third = key.indexOf('/', key.indexOf('/', REGISTRY_PREFIX.length) + 1);
     if (third < 0) return undefined;
     return this.resources.get(key.slice(0, third + 1));
@@ -297,11 +298,41 @@ export class WatchCache {
     });
   }
 
-  /** Waits until the cache is as fresh as storage (a consistent read), false on timeout. */
+  /**
+   * Waits until the cache is as fresh as storage (a consistent read); false on timeout.
+   * Storage's revision can also move for keys outside /registry/ (etcd's compact_rev_key),
+   * which this watch never sees: when the cache does not catch up quickly, a write to a
+   * progress key under /registry/ gives it a revision it will see (like etcd's progress
+   * notifications), so a quiet cluster does not stall consistent reads.
+   */
   async syncWithStorage(timeoutMs = 3000): Promise<boolean> {
     await this.start();
     const current = await this.options.storage.currentRevision();
-    return this.waitFor(current, timeoutMs);
+    if (await this.waitFor(current, 200)) return true;
+    const marker = await this.progressMark();
+    return this.waitFor(Math.max(current, marker), timeoutMs);
+  }
+
+  private progress: Promise<number> | undefined;
+  private progressRev = 0;
+  private readonly progressKey = `${REGISTRY_PREFIX}skiff.dev/progress/${Math.random().toString(36).slice(2)}`;
+
+  private progressMark(): Promise<number> {
+    this.progress ??= (async () => {
+      const { storage } = this.options;
+      try {
+        const kv = this.progressRev ? await storage.update(this.progressKey, '', this.progressRev) : await storage.create(this.progressKey, '');
+        this.progressRev = kv.modRevision;
+      } catch {
+        // Another writer raced us or the key is gone: start over with a fresh key revision.
+        const kv = await storage.get(this.progressKey);
+        this.progressRev = kv ? (await storage.update(this.progressKey, '', kv.modRevision)).modRevision : (await storage.create(this.progressKey, '')).modRevision;
+      }
+      return this.progressRev;
+    })().finally(() => {
+      this.progress = undefined;
+    });
+    return this.progress;
   }
 
   onProgress(listener: (rv: number) => void): () => void {
@@ -318,6 +349,7 @@ export class WatchCache {
   close(): void {
     this.closed = true;
     this.watcher?.stop();
+    if (this.progressRev) this.options.storage.delete(this.progressKey).catch(() => {});
     for (const rc of this.resources.values()) {
       for (const s of [...rc.subscribers]) s.onReset();
       rc.subscribers.clear();

@@ -100,6 +100,8 @@ export async function run(args: string[]): Promise<number> {
       clusterCidr: values['cluster-cidr'],
       nodePortRange: values['node-port-range'],
       logger,
+      // etcd keeps every revision until told otherwise; SQLite compacts on its own.
+      compactIntervalMs: values.storage === 'etcd' ? 5 * 60_000 : 0,
     });
   } catch (err) {
     await storage.close().catch(() => {});
