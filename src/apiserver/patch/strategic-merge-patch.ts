@@ -98,7 +98,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, def: string | undefin
     }
     delete patch[field];
     const merged = spec?.patchStrategy?.includes('merge')
-      ? mergeList(origList, patchList as unknown[], spec, refOf(spec.type), false, order)
+      ? mergeList({ original: origList, patch: patchList as unknown[], spec, order })
       : hasPatchList
         ? stripList(patchList as unknown[], spec)
         : origList;
@@ -141,7 +141,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, def: string | undefin
       continue;
     }
     if (Array.isArray(origV) && Array.isArray(patchV)) {
-      if (spec?.patchStrategy?.includes('merge')) original[key] = mergeList(origV, patchV, spec, refOf(spec.type), false, undefined);
+      if (spec?.patchStrategy?.includes('merge')) original[key] = mergeList({ original: origV, patch: patchV, spec });
       else original[key] = stripList(patchV, spec);
       continue;
     }
@@ -151,7 +151,17 @@ function mergeMap(original: JsonObject, patch: JsonObject, def: string | undefin
 }
 
 /** Merges a patch list into a live list per the field's strategy (merge). */
-function mergeList(original: unknown[], patch: unknown[], spec: FieldSpec, itemDef: string | undefined, _isDeleteList: boolean, order: unknown[] | undefined): unknown[] {
+interface MergeListInput {
+  original: unknown[];
+  patch: unknown[];
+  /** The list field's spec (merge key, strategy, item type). */
+  spec: FieldSpec;
+  /** A `$setElementOrder` list, when the patch carried one. */
+  order?: unknown[];
+}
+
+function mergeList({ original, patch, spec, order }: MergeListInput): unknown[] {
+  const itemDef = refOf(spec.type);
   const mergeKey = spec.mergeKey ?? '';
   if (original.length === 0 && patch.length === 0) return original;
   const isMapList = [...original, ...patch].some((v) => isPlainObject(v));
@@ -254,7 +264,7 @@ function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], pat
 function stripValue(v: unknown, spec: FieldSpec | undefined): unknown {
   if (isPlainObject(v)) return mergeMap({}, v, spec?.type.kind === 'ref' ? refOf(spec.type) : undefined);
   if (Array.isArray(v)) {
-    if (spec?.patchStrategy?.includes('merge')) return mergeList([], v, spec, refOf(spec.type), false, undefined);
+    if (spec?.patchStrategy?.includes('merge')) return mergeList({ original: [], patch: v, spec });
     return stripList(v, spec);
   }
   return v;
