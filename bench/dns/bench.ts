@@ -156,8 +156,22 @@ async function startSkiff(workers: number): Promise<{ host: string; port: number
   return { host, port: ready, child };
 }
 
-function runChild(script: string, env: Record<string, string> = {}): unknown {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, script)], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+/**
+ * Runs a bench script in a fresh process. `bundled`: compiled with esbuild first and run by
+ * plain node, so RSS does not include tsx's loader thread (~35 MB) — what `bin/skiff` runs.
+ */
+function runChild(script: string, env: Record<string, string> = {}, bundled = false): unknown {
+  let entry = ['--import', 'tsx', join(import.meta.dirname, script)];
+  if (bundled) {
+    const out = join(dir, `${script}.mjs`);
+    const b = spawnSync(
+      join(import.meta.dirname, '../../node_modules/.bin/esbuild'),
+      [join(import.meta.dirname, script), '--bundle', '--platform=node', '--format=esm', `--outfile=${out}`, '--log-level=warning', "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"],
+      { encoding: 'utf8' },
+    );
+    if (b.status === 0) entry = [out];
+  }
+  const r = spawnSync(process.execPath, ['--expose-gc', ...entry], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line);
@@ -202,8 +216,8 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r);
   for (const c of children) c.kill('SIGTERM');
   if (!values['skip-memory']) {
-    console.log('\nmemory at 10,000 Services + 100,000 pods (DNS side only):', JSON.stringify(runChild('memory.ts', { MODE: 'lean' })));
-    console.log('memory at 10,000 Services + 100,000 pods (with informer caches):', JSON.stringify(runChild('memory.ts', { MODE: 'full' })));
+    console.log('\nmemory at 10,000 Services + 100,000 pods (DNS side only):', JSON.stringify(runChild('memory.ts', { MODE: 'lean' }, true)));
+    console.log('memory at 10,000 Services + 100,000 pods (with informer caches):', JSON.stringify(runChild('memory.ts', { MODE: 'full' }, true)));
     const lat = runChild('create-latency.ts');
     console.log('Service creation → first correct answer:', JSON.stringify(lat));
   }
