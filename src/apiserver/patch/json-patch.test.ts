@@ -65,3 +65,17 @@ test('merge patch (RFC 7386): nested merge, null deletes, arrays replace; non-ob
   assert.deepEqual(applyMergePatch({}, { a: { bb: { ccc: null } } }), { a: { bb: {} } });
   assert.throws(() => applyMergePatch({}, [1]), (e: unknown) => e instanceof StatusError && e.code === 400);
 });
+
+test('pathologically deep bodies are a 400, never a stack overflow', async () => {
+  const { applyStrategicMergePatch, recordUpdateManagedFields, applyServerSideApply } = await import('./index.js');
+  const { findResource } = await import('../../api/resources.js');
+  const depth = 200_000;
+  const deep = JSON.parse(`{"metadata":{"name":"x"},"extra":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`);
+  const info = findResource('', 'configmaps')!;
+  const is400 = (e: unknown) => e instanceof StatusError && e.code === 400;
+  assert.throws(() => applyMergePatch({ metadata: {} }, deep), is400);
+  assert.throws(() => applyJsonPatch({ metadata: {} }, [{ op: 'add', path: '/x', value: deep }]), is400);
+  assert.throws(() => applyStrategicMergePatch({ metadata: {} }, deep, 'ConfigMap'), is400);
+  assert.throws(() => recordUpdateManagedFields({ old: undefined, new: deep, manager: 'm', operation: 'Update', info, now: 't' }), is400);
+  assert.throws(() => applyServerSideApply({ live: undefined, applied: deep, manager: 'm', force: false, info, now: 't' }), is400);
+});

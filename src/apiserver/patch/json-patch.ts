@@ -9,7 +9,7 @@
  *   "the server rejected our request due to an error in our request", the detail in a cause.
  */
 import { StatusError } from '../../api/status-error.js';
-import { clone, deepEqual, isPlainObject } from './json-util.js';
+import { clone, deepEqual, isPlainObject, withDepthGuard } from './json-util.js';
 
 export type JsonPatchOp =
   | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
@@ -153,6 +153,10 @@ function replaceAt(doc: unknown, path: string, value: unknown): unknown {
  * Throws StatusError 400 for a malformed patch and 422 for an operation that does not apply.
  */
 export function applyJsonPatch<T = unknown>(obj: T, ops: unknown): T {
+  return withDepthGuard(() => applyOps(obj, ops));
+}
+
+function applyOps<T>(obj: T, ops: unknown): T {
   const patch = parseJsonPatch(ops);
   let doc: unknown = clone(obj);
   for (const op of patch) {

@@ -1,4 +1,5 @@
 /** Small helpers over plain JSON values shared by the patch algorithms. */
+import { StatusError } from '../../api/status-error.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -31,4 +32,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     return ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
+}
+
+/**
+ * Runs `fn`, turning a stack overflow from pathologically nested input into the 400 kube-apiserver
+ * answers for bodies nested too deeply (it caps JSON depth at 10,000), never a 500.
+ */
+export function withDepthGuard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof RangeError) throw new StatusError('BadRequest', 'the request body is nested too deeply (max depth exceeded)');
+    throw err;
+  }
 }

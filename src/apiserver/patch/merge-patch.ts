@@ -3,7 +3,7 @@
  * (arrays included) replaces. Kubernetes requires the patch itself to be an object (400 else).
  */
 import { StatusError } from '../../api/status-error.js';
-import { clone, isPlainObject, type JsonObject } from './json-util.js';
+import { clone, isPlainObject, withDepthGuard, type JsonObject } from './json-util.js';
 
 /** The RFC's MergePatch(target, patch); pure, never mutates either argument. */
 export function mergePatchValue(target: unknown, patch: unknown): unknown {
@@ -19,5 +19,5 @@ export function mergePatchValue(target: unknown, patch: unknown): unknown {
 /** Applies a decoded merge-patch body to `obj`; throws 400 when the patch is not a JSON object. */
 export function applyMergePatch<T = unknown>(obj: T, patch: unknown): T {
   if (!isPlainObject(patch)) throw new StatusError('BadRequest', 'Invalid JSON Patch');
-  return mergePatchValue(obj, patch) as T;
+  return withDepthGuard(() => mergePatchValue(obj, patch) as T);
 }

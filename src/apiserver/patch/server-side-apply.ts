@@ -20,7 +20,7 @@ import type { KubeObject, ManagedFieldsEntry, StatusCause } from '../../api/meta
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import { StatusError } from '../../api/status-error.js';
 import { AUTOSCALING, DEFINITIONS, definitionNameFor } from '../openapi/schema-table.js';
-import { clone, deepEqual, isPlainObject, type JsonObject } from './json-util.js';
+import { clone, deepEqual, isPlainObject, withDepthGuard, type JsonObject } from './json-util.js';
 import { fieldShape, fromFieldsV1, isPrefix, itemElement, objectFieldSet, pathKey, pathString, shapeOf, toFieldsV1, type FieldSet, type Shape } from './fieldset.js';
 
 export interface ServerSideApplyOptions {
@@ -305,6 +305,10 @@ function applicableConfig(applied: KubeObject, subresource?: string): JsonObject
  * are not applicable (managedFields set, wrong kind).
  */
 export function applyServerSideApply(opts: ServerSideApplyOptions): KubeObject {
+  return withDepthGuard(() => serverSideApply(opts));
+}
+
+function serverSideApply(opts: ServerSideApplyOptions): KubeObject {
   const { live, applied, manager, force, info, now, subresource } = opts;
   if (!isPlainObject(applied)) throw new StatusError('BadRequest', 'the apply body must be an object');
   const managed = applied.metadata?.managedFields;
@@ -388,6 +392,10 @@ function sameKeys(a: FieldSet, b: FieldSet): boolean {
  * about ownership changed). Called by the registry for create, update and patch.
  */
 export function recordUpdateManagedFields(opts: UpdateManagedFieldsOptions): KubeObject {
+  return withDepthGuard(() => recordUpdate(opts));
+}
+
+function recordUpdate(opts: UpdateManagedFieldsOptions): KubeObject {
   const { old, manager, subresource, info, now } = opts;
   const obj = opts.new;
   if (!manager || typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object' || obj.metadata === null) return obj;

@@ -19,7 +19,7 @@
 import type { KubeObject } from '../../api/meta.js';
 import { StatusError } from '../../api/status-error.js';
 import { DEFINITIONS, fieldOf, refOf, type FieldSpec } from '../openapi/schema-table.js';
-import { clone, deepEqual, isPlainObject, type JsonObject } from './json-util.js';
+import { clone, deepEqual, isPlainObject, withDepthGuard, type JsonObject } from './json-util.js';
 import { unprocessablePatch } from './json-patch.js';
 
 const DIRECTIVE = '$patch';
@@ -48,7 +48,7 @@ class PatchShapeError extends Error {}
 export function applyStrategicMergePatch<T extends KubeObject = KubeObject>(obj: T, patch: unknown, kind: string): T {
   if (!isPlainObject(patch)) throw new StatusError('BadRequest', 'invalid JSON document: a strategic merge patch must be a JSON object');
   try {
-    return mergeMap(clone(obj) as JsonObject, clone(patch), definitionForKind(kind)) as T;
+    return withDepthGuard(() => mergeMap(clone(obj) as JsonObject, clone(patch), definitionForKind(kind)) as T);
   } catch (err) {
     if (err instanceof PatchShapeError) throw new StatusError('BadRequest', err.message);
     if (err instanceof StatusError) throw err;
