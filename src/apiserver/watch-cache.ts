@@ -145,7 +145,15 @@ export class ResourceCache {
       ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, cur, prev, rv: e.revision };
     }
     this.push(ev);
-    for (const s of this.subscribers) s.onEvent(ev);
+    for (const s of this.subscribers) {
+      try {
+        s.onEvent(ev);
+      } catch {
+        // One watcher failing to encode or write must not starve the others: end it.
+        this.subscribers.delete(s);
+        s.onReset();
+      }
+    }
   }
 
   private push(ev: CacheEvent): void {
