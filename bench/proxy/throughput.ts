@@ -1,0 +1,184 @@
+// Proxy throughput: wrk against nginx (4-byte answer) directly, through HAProxy (nbthread 1,
+// TCP mode), through the Skiff userspace proxy (1 and 2 workers), and through the nftables
+// and iptables modes (DNAT in a test netns). Keep-alive and new-connection-per-request.
+// Usage (root for the kernel modes): npx tsx bench/proxy/throughput.ts [seconds=2] [rounds=3]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { realExec } from '../../src/util/exec.js';
+import { execInNetns } from '../../src/proxy/netns-exec.js';
+import { NftablesBackend } from '../../src/proxy/nftables/nftables-backend.js';
+import { IptablesBackend } from '../../src/proxy/iptables/iptables-backend.js';
+import type { EndpointInfo, ServicePortState } from '../../src/proxy/types.js';
+
+const SECONDS = Number(process.argv[2] ?? 2);
+const ROUNDS = Number(process.argv[3] ?? 3);
+const NS = `skt-px-tp-${process.pid}`;
+const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-proxy-'));
+const children: ChildProcess[] = [];
+
+interface Result {
+  rps: number;
+  p99ms: number;
+  errors: number;
+}
+
+function nginxConf(listen: string): string {
+  return `worker_processes 1;
+daemon off;
+pid ${dir}/nginx-${listen.replace(/[:.]/g, '_')}.pid;
+error_log /dev/null crit;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  server { listen ${listen} reuseport; location / { return 200 "pong"; } }
+}
+`;
+}
+
+async function startNginx(listen: string, netns?: string): Promise<void> {
+  const conf = join(dir, `nginx-${listen.replace(/[:.]/g, '_')}.conf`);
+  writeFileSync(conf, nginxConf(listen));
+  const args = ['-c', conf, '-p', dir];
+  const child = netns ? spawn('ip', ['netns', 'exec', netns, 'nginx', ...args], { stdio: 'ignore' }) : spawn('nginx', args, { stdio: 'ignore' });
+  children.push(child);
+  await waitPort(listen, netns);
+}
+
+async function waitPort(hostPort: string, netns?: string): Promise<void> {
+  const [host, port] = hostPort.split(':');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const cmd = ['curl', '-s', '-o', '/dev/null', '-m', '1', `http://${host}:${port}/`];
+    const r = await (netns ? execInNetns(realExec, netns) : realExec)(cmd[0]!, cmd.slice(1), { check: false });
+    if (r.code === 0) return;
+    if (Date.now() > deadline) throw new Error(`${hostPort} did not come up`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+async function wrk(url: string, close: boolean, netns?: string): Promise<Result> {
+  const args = ['-t1', '-c50', `-d${SECONDS}s`, '--latency', ...(close ? ['-H', 'Connection: close'] : []), url];
+  const exec = netns ? execInNetns(realExec, netns) : realExec;
+  const r = await exec('wrk', args, { timeoutMs: (SECONDS + 20) * 1000 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
+  const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0);
+  const errors = (errs ? Number(errs[1]) + Number(errs[3]) + Number(errs[4]) : 0) + non2xx; // read errors = normal closes with Connection: close
+  return { rps, p99ms, errors };
+}
+
+function spawnReady(cmd: string, args: string[]): Promise<ChildProcess> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${cmd} not ready`)), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) {
+        clearTimeout(t);
+        resolve(child);
+      }
+    });
+  });
+}
+
+function kernelSnapshot(): Map<string, ServicePortState> {
+  const ep: EndpointInfo = { ip: '198.18.0.2', port: 8080, ready: true, serving: true, terminating: false, isLocal: true };
+  const s: ServicePortState = {
+    id: 'bench/nginx:/TCP', namespace: 'bench', name: 'nginx', portName: '', protocol: 'TCP', port: 80,
+    clusterIPs: ['198.19.0.10'], nodePort: 0, loadBalancerIPs: [], externalIPs: [], affinityTimeoutSeconds: 0,
+    externalPolicyLocal: false, internalPolicyLocal: false, healthCheckNodePort: 0,
+    endpoints: [ep], clusterEndpoints: [ep], externalEndpoints: [ep], localEndpointCount: 1,
+  };
+  return new Map([[s.id, s]]);
+}
+
+interface Config {
+  name: string;
+  url: string;
+  netns?: string;
+  /** Index of the reference row and its label, for the ratio column. */
+  ref?: [number, string];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const load0 = loadavg();
+  const configs: Config[] = [];
+  try {
+    // Everything runs side by side; the rounds below interleave the paths so the (heavy,
+    // varying) load of the shared machine hits all of them alike. Medians are reported.
+    await startNginx('127.0.0.81:8080');
+    configs.push({ name: '(a) direct to nginx (loopback)', url: 'http://127.0.0.81:8080/' });
+    const hcfg = join(dir, 'haproxy.cfg');
+    writeFileSync(hcfg, `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nfrontend f\n  bind 127.0.0.82:8080\n  default_backend b\nbackend b\n  server n 127.0.0.81:8080\n`);
+    children.push(spawn('haproxy', ['-f', hcfg, '-db'], { stdio: 'ignore' }));
+    await waitPort('127.0.0.82:8080');
+    configs.push({ name: '(b) HAProxy 2.6, nbthread 1, TCP mode', url: 'http://127.0.0.82:8080/' });
+    const tsx = ['--import', 'tsx', fileURLToPath(new URL('./userspace-server.ts', import.meta.url))];
+    await spawnReady(process.execPath, [...tsx, '127.0.0.83', '8080', '127.0.0.81', '8080', '1']);
+    configs.push({ name: '(c) Skiff userspace, 1 process', url: 'http://127.0.0.83:8080/', ref: [1, 'HAProxy'] });
+    await spawnReady(process.execPath, [...tsx, '127.0.0.84', '8080', '127.0.0.81', '8080', '2']);
+    configs.push({ name: '(c2) Skiff userspace, 2 workers', url: 'http://127.0.0.84:8080/', ref: [1, 'HAProxy'] });
+    if (process.getuid?.() === 0) {
+      // Kernel modes: wrk and nginx in one netns; the ClusterIP is DNATed on OUTPUT.
+      await realExec('ip', ['netns', 'add', NS]);
+      const inNs = execInNetns(realExec, NS);
+      await inNs('ip', ['link', 'set', 'lo', 'up']);
+      await inNs('ip', ['addr', 'add', '198.18.0.2/32', 'dev', 'lo']);
+      // Locally generated packets are routed before the OUTPUT nat hook: the service range needs a route.
+      await inNs('ip', ['route', 'add', '198.19.0.0/17', 'dev', 'lo']);
+      await startNginx('198.18.0.2:8080', NS);
+      const direct = configs.push({ name: "(a') direct to nginx (in netns)", url: 'http://198.18.0.2:8080/', netns: NS }) - 1;
+      const snap = kernelSnapshot();
+      const nftSvc = snap.get('bench/nginx:/TCP')!;
+      await new NftablesBackend({ exec: inNs, nodeIPs: [] }).sync({ nodeName: 'n', ports: snap }, [], true);
+      const iptSvc = { ...nftSvc, id: 'bench/nginx-ipt:/TCP', clusterIPs: ['198.19.0.11'] };
+      await new IptablesBackend({ exec: inNs }).sync({ nodeName: 'n', ports: new Map([[iptSvc.id, iptSvc]]) }, [], true);
+      configs.push({ name: '(d) Skiff nftables (DNAT)', url: 'http://198.19.0.10:80/', netns: NS, ref: [direct, 'direct'] });
+      configs.push({ name: '(e) Skiff iptables (DNAT)', url: 'http://198.19.0.11:80/', netns: NS, ref: [direct, 'direct'] });
+    } else {
+      console.error('not root: kernel modes skipped');
+    }
+    const results: { ka: Result[]; nc: Result[] }[] = configs.map(() => ({ ka: [], nc: [] }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, c] of configs.entries()) {
+        results[i]!.ka.push(await wrk(c.url, false, c.netns));
+        results[i]!.nc.push(await wrk(c.url, true, c.netns));
+      }
+    }
+    const med = (rs: Result[]): Result => ({ rps: median(rs.map((r) => r.rps)), p99ms: median(rs.map((r) => r.p99ms)), errors: rs.reduce((n, r) => n + r.errors, 0) });
+    const f = (r: Result) => `${Math.round(r.rps).toLocaleString('en-US')} (p99 ${r.p99ms.toFixed(1)} ms${r.errors ? `, ${r.errors} errors` : ''})`;
+    console.log(`\nwrk -t1 -c50 -d${SECONDS}s x ${ROUNDS} interleaved rounds (medians), nginx returning 4 bytes;`);
+    console.log(`load average before ${load0.map((x) => x.toFixed(1)).join(' ')}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores, shared)`);
+    console.log('| path | keep-alive req/s | new connection per request req/s | ratio keep-alive / new conn |');
+    console.log('|---|---|---|---|');
+    for (const [i, c] of configs.entries()) {
+      const ka = med(results[i]!.ka);
+      const nc = med(results[i]!.nc);
+      let ratio = 'reference';
+      if (c.ref) {
+        const rka = med(results[c.ref[0]]!.ka);
+        const rnc = med(results[c.ref[0]]!.nc);
+        ratio = `${(ka.rps / rka.rps).toFixed(2)}x / ${(nc.rps / rnc.rps).toFixed(2)}x ${c.ref[1]}`;
+      }
+      console.log(`| ${c.name} | ${f(ka)} | ${f(nc)} | ${ratio} |`);
+    }
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await realExec('ip', ['netns', 'del', NS], { check: false });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
