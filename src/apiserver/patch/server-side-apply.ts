@@ -216,8 +216,10 @@ interface ManagerState {
 const sameManager = (e: ManagedFieldsEntry, manager: string, operation: string, subresource?: string) =>
   e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '');
 
-function managersOf(entries: ManagedFieldsEntry[] | undefined): ManagerState[] {
-  return (entries ?? []).filter((e) => isPlainObject(e)).map((entry) => ({ entry, set: fromFieldsV1(entry.fieldsV1) }));
+/** Stored or client-sent entries; anything malformed (not a list, not objects) is ignored. */
+function managersOf(entries: unknown): ManagerState[] {
+  if (!Array.isArray(entries)) return [];
+  return entries.filter((e): e is ManagedFieldsEntry => isPlainObject(e)).map((entry) => ({ entry, set: fromFieldsV1(entry.fieldsV1) }));
 }
 
 function entryFor(opts: { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; now: string; subresource?: string }, set: FieldSet): ManagedFieldsEntry {
