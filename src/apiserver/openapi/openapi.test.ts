@@ -144,3 +144,16 @@ test('no false positives: a kitchen-sink Deployment using most PodSpec features'
   };
   assert.deepEqual(unknownFields(deploy, obj), []);
 });
+
+test('unknownFields never throws on arbitrary JSON', () => {
+  let s = 99;
+  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const keys = ['metadata', 'spec', 'template', 'containers', 'ports', 'env', 'labels', 'x', 'status', 'data', 'selector', 'volumes'];
+  const value = (d: number): unknown => {
+    const r = rnd();
+    if (d > 5 || r < 0.3) return [null, 1, 'x', true, ''][Math.floor(rnd() * 5)];
+    if (r < 0.55) return Array.from({ length: Math.floor(rnd() * 3) }, () => value(d + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 5) }, () => [keys[Math.floor(rnd() * keys.length)], value(d + 1)]));
+  };
+  for (let i = 0; i < 3000; i++) for (const info of RESOURCES) assert.ok(Array.isArray(unknownFields(info, value(0))));
+});
