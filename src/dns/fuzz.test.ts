@@ -134,3 +134,30 @@ test('fuzz over real UDP: 20,000 packets, then a valid query is answered', async
   assert.equal(s.handler.internalErrors, 0);
   t.diagnostic(`${replies} replies to 20000 fuzz datagrams`);
 });
+
+test('fuzz over TCP: 2,000 mutated frames and raw garbage on several connections; the server keeps serving', async (t) => {
+  const { connect } = await import('node:net');
+  const s = await startDnsServer({ informers: fixture(), port: 0 });
+  t.after(() => s.close());
+  const r = rng(7);
+  for (let c = 0; c < 4; c++) {
+    await new Promise<void>((resolve) => {
+      const sock = connect({ host: '127.0.0.1', port: s.tcpPort }, () => {
+        for (let i = 0; i < 500; i++) {
+          const pkt = mutate(r);
+          const len = Buffer.alloc(2);
+          // Sometimes lie about the length.
+          len.writeUInt16BE(c === 3 && i % 7 === 0 ? Math.floor(r() * 65536) : pkt.length);
+          sock.write(Buffer.concat([len, pkt]));
+        }
+        sock.end();
+      });
+      sock.on('data', () => undefined);
+      sock.on('error', () => resolve());
+      sock.on('close', () => resolve());
+    });
+  }
+  assert.equal(s.handler.internalErrors, 0);
+  const m = await query(s.tcpPort, 'web.default.svc.cluster.local', RRType.A, { tcp: true });
+  assert.equal(m.answers[0]!.data, '198.19.0.10');
+});
