@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { findResource } from '../../../src/api/resources.js';
@@ -22,30 +22,33 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 test('skiff agent killed with SIGKILL and restarted adopts its pods', { skip: process.getuid?.() === 0 ? false : 'needs root' }, async (t) => {
   const ns = `skt-ag-p${process.pid}`;
   execFileSync('ip', ['netns', 'add', ns]);
-  t.after(() => execFileSync('ip', ['netns', 'del', ns]));
   execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  const server = await startInProcessServer(t);
-  const client = await RestClient.fromKubeconfig(server.kubeconfig);
-  t.after(() => client.close());
-  const dataDir = tempDir(t, 'skt-ag-proc-');
-  const args = ['agent', '--kubeconfig', server.componentKubeconfig('agent'), '--node-name', 'skt-ag-proc', '--network', 'netns', '--node-netns', ns, '--node-ip', '198.19.128.41', '--data-dir', dataDir, '--port', '0', '--backoff-base-ms', '300'];
+  // Registered before the API server: after-hooks run in order, and the server's close waits
+  // for the agents' watch connections.
   const agents: ChildProcess[] = [];
-  const startAgentProcess = (): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/cmd/main.ts').then(m => m.main(${JSON.stringify(args)})).then(c => { process.exitCode = c; })`], {
-      cwd: ROOT,
-      env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    agents.push(child);
-    return child;
-  };
   t.after(async () => {
     for (const a of agents) {
       if (a.exitCode !== null || a.signalCode !== null) continue;
       a.kill('SIGTERM'); // stops the pods too
       await new Promise((r) => a.once('exit', r));
     }
+    execFileSync('ip', ['netns', 'del', ns]);
   });
+  const server = await startInProcessServer(t);
+  const client = await RestClient.fromKubeconfig(server.kubeconfig);
+  t.after(() => client.close());
+  const dataDir = tempDir(t, 'skt-ag-proc-');
+  const quitFile = join(dataDir, 'quit');
+  const args = ['agent', '--kubeconfig', server.componentKubeconfig('agent'), '--node-name', `skt-ag-proc-${process.pid}`, '--network', 'netns', '--node-netns', ns, '--node-ip', '198.19.128.41', '--data-dir', dataDir, '--port', '0', '--backoff-base-ms', '300'];
+  const startAgentProcess = (): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/cmd/main.ts').then(m => m.main(${JSON.stringify(args)})).then(c => { process.exitCode = c; })`], {
+      cwd: ROOT,
+      env: { ...process.env, SKIFF_LOG_LEVEL: process.env.SKIFF_LOG_LEVEL ?? 'warn' },
+      stdio: ['ignore', process.env.SKIFF_TEST_VERBOSE ? 'inherit' : 'ignore', process.env.SKIFF_TEST_VERBOSE ? 'inherit' : 'ignore'],
+    });
+    agents.push(child);
+    return child;
+  };
   const getPod = (): Promise<Pod> => client.get<Pod>(PODS, 'adopt-me', 'default');
   const status = (p: Pod, c: string) => p.status?.containerStatuses?.find((s) => s.name === c);
   const first = startAgentProcess();
@@ -54,11 +57,11 @@ test('skiff agent killed with SIGKILL and restarted adopts its pods', { skip: pr
     kind: 'Pod',
     metadata: { name: 'adopt-me', namespace: 'default' },
     spec: {
-      nodeName: 'skt-ag-proc',
+      nodeName: `skt-ag-proc-${process.pid}`,
       terminationGracePeriodSeconds: 1,
       containers: [
         { name: 'ticker', image: 'x', command: ['sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'], readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 } },
-        { name: 'quitter', image: 'x', command: ['sh', '-c', 'while [ ! -e /tmp/skt-ag-quit-$PPID ]; do sleep 0.05; done; exit 3'] },
+        { name: 'quitter', image: 'x', command: ['sh', '-c', `while [ ! -e ${quitFile} ]; do sleep 0.05; done; exit 3`] },
       ],
     },
   });
@@ -73,8 +76,7 @@ test('skiff agent killed with SIGKILL and restarted adopts its pods', { skip: pr
   // With no agent: the ticker keeps logging, the quitter exits 3 (its shim writes the code).
   const tickerPid = Number(tickerID.replace('skiff://', ''));
   assert.ok(existsSync(`/proc/${tickerPid}`), 'container survives the agent');
-  execFileSync('touch', [`/tmp/skt-ag-quit-${quitterPid}`]);
-  t.after(() => execFileSync('rm', ['-f', `/tmp/skt-ag-quit-${quitterPid}`]));
+  writeFileSync(quitFile, '');
   await pollUntil(() => !existsSync(`/proc/${quitterPid}`) || readFileSync(`/proc/${quitterPid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'), { what: 'quitter gone' });
   await new Promise((r) => setTimeout(r, 500));
   startAgentProcess();

@@ -25,7 +25,7 @@ const PODS = findResource('', 'pods')!;
 const SERVICES = findResource('', 'services')!;
 const EVENTS = findResource('', 'events')!;
 const isRoot = process.getuid?.() === 0;
-const NODE = 'skt-ag-node';
+const NODE = `skt-ag-node-${process.pid}`;
 const NODE_NS = `skt-ag-${process.pid}`;
 const NODE_IP = '198.19.128.21';
 const NODE_JS = process.execPath;

@@ -15,19 +15,22 @@ import { tempDir } from '../harness/tmp.js';
 const PODS = findResource('', 'pods')!;
 
 test('host mode: loopback pod IPs, POD_IP binding, status and cleanup', async (t) => {
+  // after-hooks run in registration order: the agent must go before the API server (whose
+  // close waits for the agent's watch connections).
+  let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+  t.after(() => agent?.stop());
   const server = await startInProcessServer(t);
   const client = await RestClient.fromKubeconfig(server.kubeconfig);
   t.after(() => client.close());
   const dataDir = tempDir(t, 'skt-ag-host-');
-  const agent = await startAgent({ client, nodeName: 'skt-ag-host', network: 'host', nodeIP: '127.0.0.1', hostPodRange: '127.77.0.0/16', dataDir, port: 0, cgroups: false });
-  t.after(() => agent.stop());
+  agent = await startAgent({ client, nodeName: `skt-ag-host-${process.pid}`, network: 'host', nodeIP: '127.0.0.1', hostPodRange: `127.${100 + (process.pid % 100)}.0.0/16`, dataDir, port: 0, cgroups: false });
   const server1 = `require('http').createServer((q,s)=>s.end(process.env.HOSTNAME+' '+process.env.POD_IP+'\\n')).listen(8080, process.env.POD_IP)`;
   for (const name of ['h1', 'h2']) {
     await client.create<Pod>(PODS, {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: 'default' },
-      spec: { nodeName: 'skt-ag-host', terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: 'x', command: [process.execPath, '-e', server1], readinessProbe: { httpGet: { port: 8080 }, periodSeconds: 1 } }] },
+      spec: { nodeName: `skt-ag-host-${process.pid}`, terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: 'x', command: [process.execPath, '-e', server1], readinessProbe: { httpGet: { port: 8080 }, periodSeconds: 1 } }] },
     });
   }
   const ready = async (name: string): Promise<Pod> =>
@@ -36,7 +39,7 @@ test('host mode: loopback pod IPs, POD_IP binding, status and cleanup', async (t
       return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
     }, { what: `${name} ready`, timeoutMs: 15_000 });
   const [p1, p2] = await Promise.all([ready('h1'), ready('h2')]);
-  assert.match(p1.status!.podIP!, /^127\.77\./);
+  assert.match(p1.status!.podIP!, new RegExp(`^127\\.${100 + (process.pid % 100)}\\.`));
   assert.notEqual(p1.status!.podIP, p2.status!.podIP);
   // Both bind port 8080 — on different loopback addresses.
   assert.match(await (await fetch(`http://${p1.status!.podIP}:8080/`)).text(), new RegExp(` ${p1.status!.podIP}\\n$`));
