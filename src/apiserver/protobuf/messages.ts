@@ -92,7 +92,7 @@ export const MESSAGES: Record<string, ProtoField[]> = {
   'core.ServiceSpec': [
     ms(1, 'ports', 'core.ServicePort'), strMap(2, 'selector'), s(3, 'clusterIP'), s(4, 'type'), ss(5, 'externalIPs'), s(7, 'sessionAffinity'),
     s(8, 'loadBalancerIP'), ss(9, 'loadBalancerSourceRanges'), s(10, 'externalName'), s(11, 'externalTrafficPolicy'), i32(12, 'healthCheckNodePort'),
-    b(13, 'publishNotReadyAddresses'), m(14, 'sessionAffinityConfig', 'core.SessionAffinityConfig'), s(17, 'ipFamilyPolicy', { keep: false }),
+    b(13, 'publishNotReadyAddresses'), m(14, 'sessionAffinityConfig', 'core.SessionAffinityConfig'), s(17, 'ipFamilyPolicy', { keep: true }),
     ss(18, 'clusterIPs'), ss(19, 'ipFamilies'), b(20, 'allocateLoadBalancerNodePorts', { keep: true }), s(21, 'loadBalancerClass'),
     s(22, 'internalTrafficPolicy'), s(23, 'trafficDistribution'),
   ],
