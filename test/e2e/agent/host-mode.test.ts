@@ -17,13 +17,13 @@ const PODS = findResource('', 'pods')!;
 test('host mode: loopback pod IPs, POD_IP binding, status and cleanup', async (t) => {
   // after-hooks run in registration order: the agent must go before the API server (whose
   // close waits for the agent's watch connections).
-  let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
-  t.after(() => agent?.stop());
+  const running: { agent?: Awaited<ReturnType<typeof startAgent>> } = {};
+  t.after(() => running.agent?.stop());
   const server = await startInProcessServer(t);
   const client = await RestClient.fromKubeconfig(server.kubeconfig);
   t.after(() => client.close());
   const dataDir = tempDir(t, 'skt-ag-host-');
-  agent = await startAgent({ client, nodeName: `skt-ag-host-${process.pid}`, network: 'host', nodeIP: '127.0.0.1', hostPodRange: `127.${100 + (process.pid % 100)}.0.0/16`, dataDir, port: 0, cgroups: false });
+  running.agent = await startAgent({ client, nodeName: `skt-ag-host-${process.pid}`, network: 'host', nodeIP: '127.0.0.1', hostPodRange: `127.${100 + (process.pid % 100)}.0.0/16`, dataDir, port: 0, cgroups: false });
   const server1 = `require('http').createServer((q,s)=>s.end(process.env.HOSTNAME+' '+process.env.POD_IP+'\\n')).listen(8080, process.env.POD_IP)`;
   for (const name of ['h1', 'h2']) {
     await client.create<Pod>(PODS, {
