@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { findResource } from '../api/resources.js';
@@ -69,6 +69,13 @@ export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
 export const DEFAULT_NODE_PORT_RANGE = '30000-32767';
 
+/** Every IPv4 address of this machine: the serving certificate must cover them when binding 0.0.0.0. */
+function localIPv4s(): string[] {
+  const out: string[] = [];
+  for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4') out.push(a.address);
+  return out;
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const logger = options.logger ?? createLogger('apiserver');
   const clock = options.clock ?? systemClock;
@@ -85,7 +92,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const pki = await ensurePki({
     dir: join(options.dataDir, 'pki'),
     exec,
-    ips: ['127.0.0.1', advertise, firstServiceIp],
+    ips: ['127.0.0.1', advertise, firstServiceIp, ...(bind === '0.0.0.0' ? localIPv4s() : [])],
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', hostname()],
   });
   const tokenFile = await ensureTokens(join(options.dataDir, 'tokens.csv'));
