@@ -2,12 +2,15 @@
  * `skiff controllers --kubeconfig FILE`: the controller manager and the scheduler against an
  * API server, until SIGINT/SIGTERM.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { InformerFactory } from '../client/informer/informer-factory.js';
 import { RestClient } from '../client/rest-client.js';
 import { LeaderElector } from '../controllers/leader-election/leader-elector.js';
 import { CONTROLLER_NAMES, startControllerManager } from '../controllers/manager.js';
+import { ControllerMetrics } from '../controllers/shared/controller-metrics.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { createLogger } from '../util/logger.js';
 
@@ -28,6 +31,8 @@ Flags:
   --node-monitor-grace-period SEC   node lease age before NotReady (default 40)
   --pod-eviction-timeout SEC        wait before evicting pods of an unreachable node (default 300)
   --workers N                       workers per controller (default 4)
+  --metrics-port PORT               serve Prometheus metrics on /metrics (default: off)
+  --metrics-address ADDR            address for --metrics-port (default 127.0.0.1)
   -h, --help                        this help
 `;
 
@@ -45,6 +50,8 @@ export async function run(args: string[]): Promise<number> {
       'node-monitor-grace-period': { type: 'string' },
       'pod-eviction-timeout': { type: 'string' },
       workers: { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'metrics-address': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,6 +68,24 @@ export async function run(args: string[]): Promise<number> {
   const informers = new InformerFactory({ client, logger: log });
   const seconds = (v: string | undefined) => (v === undefined ? undefined : Number(v) * 1000);
   const stoppers: Array<() => Promise<void>> = [];
+  const metrics = new ControllerMetrics();
+  if (values['metrics-port'] !== undefined) {
+    const server = createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      void metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((r) => server.listen(Number(values['metrics-port']), values['metrics-address'] ?? '127.0.0.1', r));
+    const addr = server.address() as AddressInfo;
+    log.info({ port: addr.port }, 'metrics listening');
+    process.stdout.write(`skiff controllers: metrics on http://${addr.address}:${addr.port}/metrics\n`);
+    stoppers.push(() => new Promise((r) => server.close(() => r())));
+  }
   if (!values['no-controllers']) {
     const mgr = await startControllerManager({
       client,
@@ -71,6 +96,7 @@ export async function run(args: string[]): Promise<number> {
       nodeMonitorGracePeriodMs: seconds(values['node-monitor-grace-period']),
       podEvictionTimeoutMs: seconds(values['pod-eviction-timeout']),
       workers: values.workers ? Number(values.workers) : undefined,
+      metrics,
     });
     stoppers.push(() => mgr.stop());
   }

@@ -19,6 +19,7 @@ import { NodeLifecycleController } from './node-lifecycle/node-lifecycle-control
 import { LeaderElector } from './leader-election/leader-elector.js';
 import { REPLICA_SET_KIND, REPLICATION_CONTROLLER_KIND, ReplicaSetController } from './replicaset/replica-set-controller.js';
 import type { Controller, ControllerContext } from './shared/controller-context.js';
+import type { ControllerMetrics } from './shared/controller-metrics.js';
 
 export interface LeaderElectionOptions {
   identity?: string;
@@ -47,6 +48,8 @@ export interface ControllerManagerOptions {
   nodeMonitorPeriodMs?: number;
   /** Workers per controller (default 4). */
   workers?: number;
+  /** Sync counters, durations and queue depths go here when given. */
+  metrics?: ControllerMetrics;
 }
 
 export interface ControllerManager {
@@ -83,7 +86,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     const own = !opts.informers;
     const informers = opts.informers ?? new InformerFactory({ client: opts.client, clock, logger });
     const recorder = new EventRecorder({ client: opts.client, component: 'controller-manager', clock, logger });
-    const ctx: ControllerContext = { client: opts.client, informers, clock, logger, recorder };
+    const ctx: ControllerContext = { client: opts.client, informers, clock, logger, recorder, metrics: opts.metrics };
     const controllers = names.map((n) => FACTORIES[n](ctx, opts));
     for (const c of controllers) await c.start();
     informers.start();

@@ -60,6 +60,7 @@ export class DeploymentController implements Controller {
       workers: opts.workers ?? 4,
       clock: ctx.clock,
       logger: ctx.logger,
+      metrics: ctx.metrics,
     });
   }
 

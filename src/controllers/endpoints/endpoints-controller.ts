@@ -63,6 +63,7 @@ export class EndpointsController implements Controller {
       workers: opts.workers ?? 4,
       clock: ctx.clock,
       logger: ctx.logger,
+      metrics: ctx.metrics,
     });
   }
 

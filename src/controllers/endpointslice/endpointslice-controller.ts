@@ -93,6 +93,7 @@ export class EndpointSliceController implements Controller {
       workers: opts.workers ?? 4,
       clock: ctx.clock,
       logger: ctx.logger,
+      metrics: ctx.metrics,
     });
   }
 

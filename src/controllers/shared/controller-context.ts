@@ -4,6 +4,7 @@ import type { InformerFactory } from '../../client/informer/informer-factory.js'
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { EventRecorder } from '../../client/record/event-recorder.js';
+import type { ControllerMetrics } from './controller-metrics.js';
 
 export interface ControllerContext {
   client: ApiClient;
@@ -11,6 +12,7 @@ export interface ControllerContext {
   clock: Clock;
   logger: Logger;
   recorder: EventRecorder;
+  metrics?: ControllerMetrics;
 }
 
 /** A controller: `start()` registers handlers and returns once its workers run; `stop()` drains them. */

@@ -9,6 +9,7 @@ import type { Informer } from '../../client/types.js';
 import type { KubeObject } from '../../api/meta.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
+import type { ControllerMetrics } from './controller-metrics.js';
 
 export interface QueueWorkerOptions {
   name: string;
@@ -20,6 +21,7 @@ export interface QueueWorkerOptions {
   logger?: Logger;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  metrics?: ControllerMetrics;
 }
 
 export class QueueWorker {
@@ -33,6 +35,7 @@ export class QueueWorker {
   constructor(private readonly opts: QueueWorkerOptions) {
     this.queue = new RateLimitingQueue<string>({ clock: opts.clock ?? systemClock, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs ?? 60_000 });
     this.log = opts.logger ?? silentLogger;
+    opts.metrics?.watchQueue(opts.name, () => this.queue.len());
   }
 
   enqueue(key: string): void {
@@ -59,17 +62,21 @@ export class QueueWorker {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      const end = this.opts.metrics?.syncSeconds.startTimer({ controller: this.opts.name });
       try {
         await this.opts.sync(key);
         this.queue.forget(key);
         this.syncs++;
+        this.opts.metrics?.syncs.inc({ controller: this.opts.name, result: 'success' });
       } catch (err) {
         this.failures++;
+        this.opts.metrics?.syncs.inc({ controller: this.opts.name, result: 'error' });
         // Conflicts and vanished objects are normal races: retry quietly.
         if (isConflict(err) || isNotFound(err)) this.log.debug({ key, err: String(err) }, `${this.opts.name}: retrying`);
         else this.log.warn({ key, err: String(err) }, `${this.opts.name}: sync failed, retrying`);
         if (!this.queue.isShuttingDown()) this.queue.addRateLimited(key);
       } finally {
+        end?.();
         this.queue.done(key);
       }
     }

@@ -12,9 +12,9 @@ import { rfc3339 } from '../../../src/util/clock.js';
 import { pollUntil } from '../harness/poll.js';
 import { REPO_ROOT, startSkiffServer } from '../harness/skiff-server.js';
 
-test('skiff controllers process: schedules a pod and programs its endpoint; stops on SIGTERM', async (t) => {
+test('skiff controllers process: schedules a pod and programs its endpoint; serves metrics; stops on SIGTERM', async (t) => {
   const server = await startSkiffServer(t);
-  const args = ['controllers', '--kubeconfig', server.componentKubeconfig('controllers')];
+  const args = ['controllers', '--kubeconfig', server.componentKubeconfig('controllers'), '--metrics-port', '0'];
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/cmd/main.ts').then(m => m.main(${JSON.stringify(args)})).then(c => { process.exitCode = c; })`], {
     cwd: REPO_ROOT,
     env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
@@ -43,6 +43,11 @@ test('skiff controllers process: schedules a pod and programs its endpoint; stop
     const slices = await client.list<EndpointSlice>(R.endpointSlices, { namespace: 'default', labelSelector: 'kubernetes.io/service-name=web' });
     return slices.items.some((s) => s.endpoints?.some((e) => e.addresses[0] === '198.18.0.7' && e.conditions?.ready));
   }, { what: 'endpoint programmed', timeoutMs: 10_000 });
+  const metricsUrl = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(output)?.[1];
+  assert.ok(metricsUrl, `metrics URL printed (output: ${output})`);
+  const text = await (await fetch(metricsUrl)).text();
+  assert.match(text, /skiff_controller_syncs_total\{controller="endpointslice",result="success"\} [1-9]/);
+  assert.match(text, /skiff_workqueue_depth\{controller="deployment"\} 0/);
   child.kill('SIGTERM');
   assert.equal(await exited, 0, `exit code (output: ${output})`);
 });
