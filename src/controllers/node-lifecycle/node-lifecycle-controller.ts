@@ -5,7 +5,8 @@
  * - every node condition becomes Unknown (reason NodeStatusUnknown), an Event is recorded;
  * - taints node.kubernetes.io/unreachable NoSchedule + NoExecute are added (a node whose agent
  *   reports Ready=False gets node.kubernetes.io/not-ready instead);
- * - the Ready condition of its pods is set False at once, so endpoints drop them;
+ * - the Ready condition of its pods is set False at once, so endpoints drop them (only when
+ *   unreachable: a live agent reporting NotReady keeps reporting its pods itself);
  * - after each pod's toleration of the NoExecute taint runs out (its tolerationSeconds, or
  *   `podEvictionTimeoutMs` (300 s) when it has no matching toleration) the pod is deleted, so
  *   its controller recreates it elsewhere.
@@ -130,7 +131,7 @@ export class NodeLifecycleController implements Controller {
     const wantTaint = unreachable ? UNREACHABLE_TAINT : ready && ready.status !== 'True' ? NOT_READY_TAINT : undefined;
     if (await this.reconcileTaints(node, wantTaint, now)) return;
     if (!wantTaint) return;
-    await this.handlePods(node, now);
+    await this.handlePods(node, now, unreachable);
   }
 
   private async markUnknown(node: Node, now: number): Promise<void> {
@@ -162,7 +163,8 @@ export class NodeLifecycleController implements Controller {
     return true;
   }
 
-  private async handlePods(node: Node, now: number): Promise<void> {
+  /** `unreachable`: nobody else will update these pods, so their Ready condition is ours to clear. */
+  private async handlePods(node: Node, now: number, unreachable: boolean): Promise<void> {
     const taint = (node.spec?.taints ?? []).find((t) => (t.key === UNREACHABLE_TAINT || t.key === NOT_READY_TAINT) && t.effect === 'NoExecute');
     const addedMs = Math.max(taint?.timeAdded ? Date.parse(taint.timeAdded) : now, this.taintedAtMs.get(node.metadata.name ?? '') ?? 0);
     let nextCheck = Infinity;
@@ -171,7 +173,7 @@ export class NodeLifecycleController implements Controller {
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
       // Ready=False at once, so endpoints stop sending traffic here.
       const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-      if (ready?.status === 'True') {
+      if (unreachable && ready?.status === 'True') {
         const conditions = (pod.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const, reason: 'NodeNotReady', message: 'Node is not ready', lastTransitionTime: nowRfc3339(now) } : c));
         try {
           await this.ctx.client.update(R.pods, { ...pod, status: { ...pod.status, conditions } }, { subresource: 'status' });
