@@ -3,7 +3,7 @@
 // and iptables modes (DNAT in a test netns). Keep-alive and new-connection-per-request.
 // Usage (root for the kernel modes): npx tsx bench/proxy/throughput.ts [seconds=2] [rounds=3]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,31 @@ interface Config {
   netns?: string;
   /** Index of the reference row and its label, for the ratio column. */
   ref?: [number, string];
+  /** The proxy's process (its children included) whose CPU time is charged per request. */
+  pid?: number;
+}
+
+/** CPU ms (user+sys) of a process and its live children, from /proc. */
+function cpuMs(pid: number): number {
+  let total = 0;
+  const pids = [pid];
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
+      if (kids) pids.push(...kids.split(/\s+/).map(Number));
+    }
+  } catch {
+    /* gone */
+  }
+  for (const p of pids) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
 }
 
 function median(xs: number[]): number {
@@ -122,14 +147,15 @@ async function main(): Promise<void> {
     configs.push({ name: '(a) direct to nginx (loopback)', url: 'http://127.0.0.81:8080/' });
     const hcfg = join(dir, 'haproxy.cfg');
     writeFileSync(hcfg, `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nfrontend f\n  bind 127.0.0.82:8080\n  default_backend b\nbackend b\n  server n 127.0.0.81:8080\n`);
-    children.push(spawn('haproxy', ['-f', hcfg, '-db'], { stdio: 'ignore' }));
+    const hap = spawn('haproxy', ['-f', hcfg, '-db'], { stdio: 'ignore' });
+    children.push(hap);
     await waitPort('127.0.0.82:8080');
-    configs.push({ name: '(b) HAProxy 2.6, nbthread 1, TCP mode', url: 'http://127.0.0.82:8080/' });
+    configs.push({ name: '(b) HAProxy 2.6, nbthread 1, TCP mode', url: 'http://127.0.0.82:8080/', pid: hap.pid });
     const tsx = ['--import', 'tsx', fileURLToPath(new URL('./userspace-server.ts', import.meta.url))];
-    await spawnReady(process.execPath, [...tsx, '127.0.0.83', '8080', '127.0.0.81', '8080', '1']);
-    configs.push({ name: '(c) Skiff userspace, 1 process', url: 'http://127.0.0.83:8080/', ref: [1, 'HAProxy'] });
-    await spawnReady(process.execPath, [...tsx, '127.0.0.84', '8080', '127.0.0.81', '8080', '2']);
-    configs.push({ name: '(c2) Skiff userspace, 2 workers', url: 'http://127.0.0.84:8080/', ref: [1, 'HAProxy'] });
+    const u1 = await spawnReady(process.execPath, [...tsx, '127.0.0.83', '8080', '127.0.0.81', '8080', '1']);
+    configs.push({ name: '(c) Skiff userspace, 1 process', url: 'http://127.0.0.83:8080/', ref: [1, 'HAProxy'], pid: u1.pid });
+    const u2 = await spawnReady(process.execPath, [...tsx, '127.0.0.84', '8080', '127.0.0.81', '8080', '2']);
+    configs.push({ name: '(c2) Skiff userspace, 2 workers', url: 'http://127.0.0.84:8080/', ref: [1, 'HAProxy'], pid: u2.pid });
     if (process.getuid?.() === 0) {
       // Kernel modes: wrk and nginx in one netns; the ClusterIP is DNATed on OUTPUT.
       await realExec('ip', ['netns', 'add', NS]);
@@ -150,19 +176,25 @@ async function main(): Promise<void> {
     } else {
       console.error('not root: kernel modes skipped');
     }
-    const results: { ka: Result[]; nc: Result[] }[] = configs.map(() => ({ ka: [], nc: [] }));
+    const results: { ka: Result[]; nc: Result[]; cpuKa: number[]; cpuNc: number[] }[] = configs.map(() => ({ ka: [], nc: [], cpuKa: [], cpuNc: [] }));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, c] of configs.entries()) {
-        results[i]!.ka.push(await wrk(c.url, false, c.netns));
-        results[i]!.nc.push(await wrk(c.url, true, c.netns));
+        for (const close of [false, true]) {
+          const c0 = c.pid ? cpuMs(c.pid) : 0;
+          const r = await wrk(c.url, close, c.netns);
+          // CPU µs the proxy spent per request: robust to the machine's load, unlike req/s.
+          const us = c.pid ? ((cpuMs(c.pid) - c0) * 1000) / (r.rps * SECONDS) : NaN;
+          (close ? results[i]!.nc : results[i]!.ka).push(r);
+          (close ? results[i]!.cpuNc : results[i]!.cpuKa).push(us);
+        }
       }
     }
     const med = (rs: Result[]): Result => ({ rps: median(rs.map((r) => r.rps)), p99ms: median(rs.map((r) => r.p99ms)), errors: rs.reduce((n, r) => n + r.errors, 0) });
     const f = (r: Result) => `${Math.round(r.rps).toLocaleString('en-US')} (p99 ${r.p99ms.toFixed(1)} ms${r.errors ? `, ${r.errors} errors` : ''})`;
     console.log(`\nwrk -t1 -c50 -d${SECONDS}s x ${ROUNDS} interleaved rounds (medians), nginx returning 4 bytes;`);
     console.log(`load average before ${load0.map((x) => x.toFixed(1)).join(' ')}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores, shared)`);
-    console.log('| path | keep-alive req/s | new connection per request req/s | ratio keep-alive / new conn |');
-    console.log('|---|---|---|---|');
+    console.log('| path | keep-alive req/s | new connection per request req/s | ratio keep-alive / new conn | proxy CPU µs/request keep-alive / new conn |');
+    console.log('|---|---|---|---|---|');
     for (const [i, c] of configs.entries()) {
       const ka = med(results[i]!.ka);
       const nc = med(results[i]!.nc);
@@ -172,7 +204,8 @@ async function main(): Promise<void> {
         const rnc = med(results[c.ref[0]]!.nc);
         ratio = `${(ka.rps / rka.rps).toFixed(2)}x / ${(nc.rps / rnc.rps).toFixed(2)}x ${c.ref[1]}`;
       }
-      console.log(`| ${c.name} | ${f(ka)} | ${f(nc)} | ${ratio} |`);
+      const cpu = c.pid ? `${median(results[i]!.cpuKa).toFixed(1)} / ${median(results[i]!.cpuNc).toFixed(1)}` : 'n/a';
+      console.log(`| ${c.name} | ${f(ka)} | ${f(nc)} | ${ratio} | ${cpu} |`);
     }
   } finally {
     for (const c of children) c.kill('SIGTERM');
