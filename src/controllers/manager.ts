@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { DeploymentController } from './deployment/deployment-controller.js';
 import { EndpointsController } from './endpoints/endpoints-controller.js';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.js';
+import { EndpointSliceMirroringController } from './endpointslice-mirroring/endpointslice-mirroring-controller.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import { NodeLifecycleController } from './node-lifecycle/node-lifecycle-controller.js';
@@ -64,6 +65,7 @@ type Factory = (ctx: ControllerContext, opts: ControllerManagerOptions) => Contr
 const FACTORIES: Record<string, Factory> = {
   endpoints: (ctx, o) => new EndpointsController(ctx, { workers: o.workers }),
   endpointslice: (ctx, o) => new EndpointSliceController(ctx, { workers: o.workers }),
+  endpointslicemirroring: (ctx) => new EndpointSliceMirroringController(ctx),
   replicaset: (ctx, o) => new ReplicaSetController(ctx, REPLICA_SET_KIND, { workers: o.workers }),
   deployment: (ctx, o) => new DeploymentController(ctx, { workers: o.workers }),
   garbagecollector: (ctx, o) => new GarbageCollector(ctx, { workers: o.workers }),
