@@ -1,9 +1,15 @@
 /** Prometheus metrics of one API server (own registry, so several servers share a process). */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Storage } from '../storage/storage.js';
 
 export class ApiMetrics {
   readonly registry = new Registry();
+
+  constructor() {
+    // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event loop lag, GC ...
+    collectDefaultMetrics({ register: this.registry });
+  }
+
   readonly requests = new Counter({
     name: 'apiserver_request_total',
     help: 'API requests by verb, resource and HTTP code',
