@@ -60,6 +60,14 @@ test('e2e controllers: services, endpoints, scheduler, replication controllers, 
     await pollUntil(async () => (await c.client.get<Endpoints>(R.endpoints, 'web', ns)).subsets?.some((s) => s.notReadyAddresses?.length === 1), { what: 'legacy notReadyAddresses' });
   });
 
+  await t.test('a selector-less Service keeps its user-written Endpoints, mirrored into an EndpointSlice', async () => {
+    await c.client.create<Service>(R.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'external-db', namespace: ns }, spec: { ports: [{ name: 'sql', port: 5432 }] } });
+    await c.client.create<Endpoints>(R.endpoints, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'external-db', namespace: ns }, subsets: [{ addresses: [{ ip: '198.18.200.1' }], ports: [{ name: 'sql', port: 5432 }] }] });
+    await pollUntil(async () => (await readyIps(c, ns, 'external-db')).join() === '198.18.200.1', { what: 'mirrored slice' });
+    const ep = await c.client.get<Endpoints>(R.endpoints, 'external-db', ns);
+    assert.equal(ep.subsets?.[0]?.addresses?.[0]?.ip, '198.18.200.1', 'the endpoints controller leaves it alone');
+  });
+
   await t.test('a pod that fits nowhere stays Pending with PodScheduled=False and an event', async () => {
     await c.client.create<Pod>(R.pods, {
       apiVersion: 'v1',
