@@ -7,6 +7,7 @@
  * `skiff agent` process whose node lives in its own namespace `skt-ag-bench`.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,6 +41,16 @@ function rssKb(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** Proportional set size: shared pages (libc, the sh binary) divided among their users. */
+function pssKb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
@@ -54,7 +65,18 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeou
   }
 }
 
-/** Reference: spawn the same server directly, poll until it answers. */
+/** One GET with node:http (no connection reuse), like the agent's probe. */
+function httpOk(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? true : undefined);
+    });
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** Reference: spawn the same server directly, poll it every 10 ms until it answers. */
 async function reference(count: number, concurrent: boolean): Promise<number[]> {
   const out: number[] = [];
   const children: ChildProcess[] = [];
@@ -63,15 +85,7 @@ async function reference(count: number, concurrent: boolean): Promise<number[]> 
     const t0 = performance.now();
     const c = spawn(process.execPath, ['-e', serverJs(port, '127.0.0.1')], { stdio: 'ignore' });
     children.push(c);
-    await until(async () => {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/`);
-        await r.text();
-        return r.ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 30_000, `reference ${i}`);
+    await until(() => httpOk(port), 30_000, `reference ${i}`);
     out.push(performance.now() - t0);
   };
   if (concurrent) await Promise.all(Array.from({ length: count }, (_, i) => one(i)));
@@ -157,14 +171,17 @@ async function main(): Promise<void> {
       created.set(name, performance.now());
       await client.create(PODS, pod(name, i));
     };
-    // 1. one pod at a time
+    // 1. one pod at a time, each after one reference spawn (so both see the same load)
+    const refSeq: number[] = [];
     for (let i = 0; i < SEQ; i++) {
+      refSeq.push(...(await reference(1, false)));
       const name = `seq-${i}`;
       await createAndTime(name, i);
       await until(() => (ready.has(name) ? true : undefined), 30_000, `${name} ready`);
     }
     const seqLat = Array.from({ length: SEQ }, (_, i) => ready.get(`seq-${i}`)! - created.get(`seq-${i}`)!);
-    // 2. a burst of N pods at once
+    // 2. a burst of N pods at once, after a burst of N direct spawns
+    const refBurst = await reference(N, true);
     await Promise.all(Array.from({ length: N }, (_, i) => createAndTime(`burst-${i}`, i)));
     await until(() => (Array.from({ length: N }, (_, i) => ready.has(`burst-${i}`)).every(Boolean) ? true : undefined), 120_000, 'burst ready');
     const burstLat = Array.from({ length: N }, (_, i) => ready.get(`burst-${i}`)! - created.get(`burst-${i}`)!);
@@ -177,11 +194,9 @@ async function main(): Promise<void> {
       .filter((l) => l.includes('hn=$1; out=$2') && l.includes(dir))
       .map((l) => Number(l.trim().split(/\s+/)[0]));
     const shimRss = shims.reduce((a, p) => a + rssKb(p), 0);
+    const shimPss = shims.reduce((a, p) => a + pssKb(p), 0);
     watch.stop();
 
-    // Reference, same shapes.
-    const refSeq = await reference(SEQ, false);
-    const refBurst = await reference(N, true);
 
     const row = (label: string, ours: number[], ref: number[]): string => {
       const o50 = pct(ours, 50);
@@ -196,7 +211,7 @@ async function main(): Promise<void> {
     console.log(row(`one at a time (${SEQ} pods)`, seqLat, refSeq));
     console.log(row(`burst of ${N} pods`, burstLat, refBurst));
     console.log(`\nagent RSS: ${(agentRssBefore / 1024).toFixed(1)} MiB idle → ${(agentRssAfter / 1024).toFixed(1)} MiB with ${running} pods = ${((agentRssAfter - agentRssBefore) / running).toFixed(0)} KiB per pod`);
-    console.log(`shim (sh) per container: ${shims.length ? (shimRss / shims.length).toFixed(0) : 0} KiB RSS (${shims.length} shims)`);
+    console.log(`shim (sh) per container: ${shims.length ? (shimRss / shims.length).toFixed(0) : 0} KiB RSS, ${shims.length ? (shimPss / shims.length).toFixed(0) : 0} KiB PSS (${shims.length} shims)`);
 
     // Tear down: delete all pods and wait until the agent removed them.
     const all = (await client.list<Pod>(PODS, { namespace: 'default' })).items;
