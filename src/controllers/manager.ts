@@ -17,6 +17,7 @@ import { EndpointSliceMirroringController } from './endpointslice-mirroring/endp
 import { GarbageCollector } from './garbage-collector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import { NodeLifecycleController } from './node-lifecycle/node-lifecycle-controller.js';
+import { ServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
 import { LeaderElector } from './leader-election/leader-elector.js';
 import { REPLICA_SET_KIND, REPLICATION_CONTROLLER_KIND, ReplicaSetController } from './replicaset/replica-set-controller.js';
 import type { Controller, ControllerContext } from './shared/controller-context.js';
@@ -71,6 +72,7 @@ const FACTORIES: Record<string, Factory> = {
   garbagecollector: (ctx, o) => new GarbageCollector(ctx, { workers: o.workers }),
   namespace: (ctx) => new NamespaceController(ctx),
   nodelifecycle: (ctx, o) => new NodeLifecycleController(ctx, { gracePeriodMs: o.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: o.podEvictionTimeoutMs, monitorPeriodMs: o.nodeMonitorPeriodMs }),
+  serviceaccount: (ctx) => new ServiceAccountController(ctx),
   replicationcontroller: (ctx, o) => new ReplicaSetController(ctx, REPLICATION_CONTROLLER_KIND, { workers: o.workers }),
 };
 
