@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 
 const HELP: Record<string, string> = {
-  echo: 'Usage: skiff echo [--text TEXT] [--port N] [--host ADDR] [--status CODE]\n  answers every HTTP request with TEXT and a newline; /healthz answers "ok", /hostname the hostname\n',
+  echo: 'Usage: skiff echo [--text TEXT] [--port N] [--host ADDR] [--status CODE]\n  answers every HTTP request with TEXT and a newline; /healthz answers "ok", /hostname the hostname, /ip the pod IP\n',
   'serve-hostname': 'Usage: skiff serve-hostname [--port N] [--host ADDR]\n  answers every HTTP request with the hostname and a newline\n',
   sleep: 'Usage: skiff sleep [--seconds N] [--exit-code C]\n  sleeps N seconds (forever without --seconds), then exits with C (default 0)\n',
 };
@@ -33,6 +33,13 @@ function serve(body: Buffer, port: number, host: string | undefined, status = 20
     if (req.url === '/healthz') {
       res.writeHead(200, healthHeaders);
       res.end(health);
+      return;
+    }
+    if (req.url === '/ip') {
+      // The address this connection reached: the pod IP, in netns and host mode alike.
+      const ip = Buffer.from(`${(req.socket.localAddress ?? '').replace(/^::ffff:/, '')}\n`);
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(ip.length) });
+      res.end(ip);
       return;
     }
     if (req.url === '/hostname') {

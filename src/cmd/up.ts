@@ -31,6 +31,9 @@ import { openStorage } from './server.js';
 import { lockDataDir } from './up-lock.js';
 import { ensureNodeAddress } from './up-node-address.js';
 
+/** Default ClusterIP range in host mode: loopback, so the userspace proxy can listen without root. */
+const HOST_MODE_SERVICE_CIDR = '127.96.0.0/16';
+
 const HELP = `Usage: skiff up [flags]
 
 Starts a single-node cluster: API server, controllers, scheduler, node agent, cluster DNS
@@ -47,7 +50,8 @@ Flags:
   --node-name NAME         the Node's name (default: the hostname)
   --node-ip IP             the node's address (default: this namespace's first global IPv4;
                            in a bare namespace Skiff sets up 198.19.255.254 on link skiff-node)
-  --service-cidr CIDR      ClusterIP range (default ${DEFAULT_SERVICE_CIDR}; kube-dns = 10th address)
+  --service-cidr CIDR      ClusterIP range (default ${DEFAULT_SERVICE_CIDR}, host mode ${HOST_MODE_SERVICE_CIDR};
+                           kube-dns = the 10th address)
   --cluster-cidr CIDR      pod range (default ${DEFAULT_CLUSTER_CIDR})
   --node-port-range A-B    NodePort range (default ${DEFAULT_NODE_PORT_RANGE})
   --cluster-domain DOMAIN  DNS zone (default cluster.local)
@@ -55,7 +59,6 @@ Flags:
   -h, --help
 `;
 
-const TIMING_START = Date.now();
 /** The node bridge of netns pod networking (src/network). */
 const POD_BRIDGE = 'skiff0';
 
@@ -87,7 +90,7 @@ function parseFlags(args: string[]): UpFlags | 'help' {
       port: { type: 'string', default: '6443' },
       'node-name': { type: 'string' },
       'node-ip': { type: 'string' },
-      'service-cidr': { type: 'string', default: DEFAULT_SERVICE_CIDR },
+      'service-cidr': { type: 'string' },
       'cluster-cidr': { type: 'string', default: DEFAULT_CLUSTER_CIDR },
       'node-port-range': { type: 'string', default: DEFAULT_NODE_PORT_RANGE },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
@@ -107,7 +110,9 @@ function parseFlags(args: string[]): UpFlags | 'help' {
   if (!['sqlite', 'etcd'].includes(values.storage)) throw new Error(`--storage must be sqlite or etcd, not "${values.storage}"`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, not "${values.port}"`);
-  parseCidr(values['service-cidr']);
+  // host mode: ClusterIPs must be addresses this namespace already owns without root: 127/8.
+  const serviceCidr = values['service-cidr'] ?? (network === 'host' ? HOST_MODE_SERVICE_CIDR : DEFAULT_SERVICE_CIDR);
+  parseCidr(serviceCidr);
   parseCidr(values['cluster-cidr']);
   return {
     dataDir: resolve(values['data-dir']),
@@ -118,7 +123,7 @@ function parseFlags(args: string[]): UpFlags | 'help' {
     port,
     nodeName: (values['node-name'] ?? hostname()).toLowerCase(),
     nodeIP: values['node-ip'],
-    serviceCidr: values['service-cidr'],
+    serviceCidr,
     clusterCidr: values['cluster-cidr'],
     nodePortRange: values['node-port-range'],
     clusterDomain: values['cluster-domain'],
@@ -347,7 +352,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(
       `skiff: API server ${api.url}, node ${f.nodeName} (${nodeIP}), cluster DNS ${dnsIP}\n` +
         `export KUBECONFIG=${kubeconfig}\n` +
-        `skiff: ready in ${((Date.now() - TIMING_START) / 1000).toFixed(2)}s (kubectl get nodes shows ${f.nodeName} Ready); Ctrl-C stops\n`,
+        `skiff: ready in ${process.uptime().toFixed(2)}s (kubectl get nodes shows ${f.nodeName} Ready); Ctrl-C stops\n`,
     );
   } catch (err) {
     process.stderr.write(`skiff up: ${(err as Error).message}\n`);

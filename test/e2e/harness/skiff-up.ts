@@ -4,7 +4,7 @@
  * namespace. Test CIDRs are in 198.18.0.0/15; DNS forwarding is off so nothing leaves.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -53,20 +53,40 @@ export function rootSkipReason(): string | undefined {
   return undefined;
 }
 
-export async function startUpCluster(t: Pick<TestContext, 'after'>, o: { name: string; extraArgs?: string[]; readyTimeoutMs?: number }): Promise<UpCluster> {
+export interface StartUpOptions {
+  name: string;
+  extraArgs?: string[];
+  readyTimeoutMs?: number;
+  /**
+   * Run `skiff up` as this uid/gid (e.g. 65534, nobody) to check the no-root path. The
+   * namespace lets unprivileged processes bind ports from 0 (a per-namespace sysctl), as a
+   * user would allow with CAP_NET_BIND_SERVICE, so the seeds' port 80 works.
+   */
+  asUser?: number;
+}
+
+export async function startUpCluster(t: Pick<TestContext, 'after'>, o: StartUpOptions): Promise<UpCluster> {
   const netns = `skt-up-${o.name}-${process.pid % 10000}`;
   spawnSync('ip', ['netns', 'del', netns]);
   const add = spawnSync('ip', ['netns', 'add', netns], { encoding: 'utf8' });
   if (add.status !== 0) throw new Error(`ip netns add ${netns}: ${add.stderr}`);
   const dataDir = mkdtempSync(join(tmpdir(), `skt-up-${o.name}-`));
+  const asUser: string[] = [];
+  if (o.asUser !== undefined) {
+    chownSync(dataDir, o.asUser, o.asUser);
+    spawnSync('ip', ['netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
+    spawnSync('ip', ['netns', 'exec', netns, 'sysctl', '-qw', 'net.ipv4.ip_unprivileged_port_start=0']);
+    asUser.push('setpriv', `--reuid=${o.asUser}`, `--regid=${o.asUser}`, '--clear-groups');
+  }
   const cacheDir = join(dataDir, 'kubectl-cache');
   let out = '';
   const child: ChildProcess = spawn(
     'ip',
     [
-      'netns', 'exec', netns, join(REPO_ROOT, 'bin/skiff'), 'up',
+      'netns', 'exec', netns, ...asUser, join(REPO_ROOT, 'bin/skiff'), 'up',
       '--data-dir', dataDir, '--port', '0',
-      '--service-cidr', TEST_SERVICE_CIDR, '--cluster-cidr', TEST_CLUSTER_CIDR,
+      // Without root, ClusterIPs must be loopback addresses: `skiff up` picks 127.96.0.0/16 itself.
+      ...(o.asUser === undefined ? ['--service-cidr', TEST_SERVICE_CIDR, '--cluster-cidr', TEST_CLUSTER_CIDR] : []),
       '--node-name', `node-${o.name}`, '--dns-upstream', 'none',
       ...(o.extraArgs ?? []),
     ],
