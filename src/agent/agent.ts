@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { KubeObject } from '../api/meta.js';
 import { findResource } from '../api/resources.js';
-import { isAlreadyExists, isNotFound } from '../api/status-error.js';
+import { isAlreadyExists, isNotFound, isStatusError } from '../api/status-error.js';
 import type { ConfigMap, Lease, Node, Pod, Secret, Service } from '../api/types.js';
 import { InformerFactory } from '../client/informer/index.js';
 import type { ApiClient, Informer } from '../client/types.js';
@@ -128,7 +128,17 @@ export class Agent {
       labels: o.nodeLabels,
       capacity: o.capacity,
     };
-    const node = await this.register();
+    // Like kubelet, keep trying until the API server answers (it may start after the agent).
+    let node: Node | undefined;
+    for (let attempt = 0; !node; attempt++) {
+      try {
+        node = await this.register();
+      } catch (err) {
+        if (isStatusError(err) || this.stopped) throw err;
+        this.log.warn({ err: (err as Error).message }, 'cannot register the node yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      }
+    }
     await o.network.init(node.spec?.podCIDR);
 
     this.pods = this.factory.informerFor<Pod>(PODS, { fieldSelector: `spec.nodeName=${o.nodeName}` });

@@ -33,7 +33,8 @@ export const CGROUP_JOIN = 'cg=$1; shift; IFS=:; for f in $cg; do echo $$ > "$f"
 export const WRAPPER = [
   'hn=$1; out=$2; ef=$3; wd=$4; shift 4',
   'exec 1<>"$out" 2>&1 </dev/null',
-  'if [ -n "$hn" ]; then hostname "$hn" || exit 126; fi',
+  // /proc/sys/kernel/hostname belongs to the UTS namespace: a redirection, no `hostname` process.
+  'if [ -n "$hn" ]; then echo "$hn" > /proc/sys/kernel/hostname || exit 126; fi',
   'if [ -n "$wd" ]; then cd "$wd" || exit 126; fi',
   'trap : TERM INT HUP QUIT USR1 USR2',
   '"$@" &',
