@@ -56,7 +56,7 @@ export class DeploymentController implements Controller {
     this.worker = new QueueWorker({
       name: this.name,
       sync: (k) => this.sync(k),
-      informers: [this.deployments, this.replicaSets, this.pods] as never,
+      informers: [this.deployments, this.replicaSets, this.pods],
       workers: opts.workers ?? 4,
       clock: ctx.clock,
       logger: ctx.logger,

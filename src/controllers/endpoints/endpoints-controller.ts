@@ -59,7 +59,7 @@ export class EndpointsController implements Controller {
     this.worker = new QueueWorker({
       name: this.name,
       sync: (key) => this.sync(key),
-      informers: [this.services, this.pods, this.endpoints] as never,
+      informers: [this.services, this.pods, this.endpoints],
       workers: opts.workers ?? 4,
       clock: ctx.clock,
       logger: ctx.logger,

@@ -53,7 +53,7 @@ export class EndpointSliceMirroringController implements Controller {
     if (!this.slices.hasIndex(MIRROR_INDEX)) {
       this.slices.addIndex(MIRROR_INDEX, (s) => (s.metadata.labels?.[MANAGED_BY_LABEL] === MIRROR_MANAGED_BY && s.metadata.labels[SERVICE_NAME_LABEL] ? [`${s.metadata.namespace}/${s.metadata.labels[SERVICE_NAME_LABEL]}`] : []));
     }
-    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.services, this.endpoints, this.slices] as never, workers: opts.workers ?? 2, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
+    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.services, this.endpoints, this.slices], workers: opts.workers ?? 2, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
   }
 
   async start(): Promise<void> {

@@ -89,7 +89,7 @@ export class EndpointSliceController implements Controller {
     this.worker = new QueueWorker({
       name: this.name,
       sync: (key) => this.sync(key),
-      informers: [this.services, this.pods, this.slices] as never,
+      informers: [this.services, this.pods, this.slices],
       workers: opts.workers ?? 4,
       clock: ctx.clock,
       logger: ctx.logger,

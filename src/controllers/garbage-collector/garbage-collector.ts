@@ -50,7 +50,7 @@ export class GarbageCollector implements Controller {
     opts: GarbageCollectorOptions = {},
   ) {
     for (const r of opts.resources ?? DEFAULT_RESOURCES) this.informers.push(ctx.informers.informerFor<KubeObject>(r));
-    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: this.informers as never, workers: opts.workers ?? 4, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
+    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: this.informers, workers: opts.workers ?? 4, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
   }
 
   async start(): Promise<void> {

@@ -33,7 +33,7 @@ export class NamespaceController implements Controller {
   ) {
     this.recheckMs = opts.recheckMs ?? 1000;
     this.namespaces = ctx.informers.informerFor<Namespace>(R.namespaces);
-    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.namespaces] as never, workers: opts.workers ?? 2, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
+    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.namespaces], workers: opts.workers ?? 2, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
   }
 
   async start(): Promise<void> {

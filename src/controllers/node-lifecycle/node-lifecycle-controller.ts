@@ -67,7 +67,7 @@ export class NodeLifecycleController implements Controller {
     this.leases = ctx.informers.informerFor<Lease>(R.leases, { namespace: NODE_LEASE_NAMESPACE });
     this.pods = ctx.informers.informerFor<Pod>(R.pods);
     if (!this.pods.hasIndex(POD_NODE_INDEX)) this.pods.addIndex(POD_NODE_INDEX, (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
-    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.nodes, this.leases, this.pods] as never, workers: 2, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
+    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.nodes, this.leases, this.pods], workers: 2, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
   }
 
   async start(): Promise<void> {

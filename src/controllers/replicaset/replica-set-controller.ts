@@ -89,7 +89,7 @@ export class ReplicaSetController implements Controller {
     this.expectations = new Expectations(ctx.clock);
     this.owners = ctx.informers.informerFor<Workload>(kind.resource);
     this.pods = ctx.informers.informerFor<Pod>(R.pods);
-    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.owners, this.pods] as never, workers: opts.workers ?? 4, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
+    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.owners, this.pods], workers: opts.workers ?? 4, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
   }
 
   async start(): Promise<void> {

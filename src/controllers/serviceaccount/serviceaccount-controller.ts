@@ -22,7 +22,7 @@ export class ServiceAccountController implements Controller {
   constructor(private readonly ctx: ControllerContext) {
     this.namespaces = ctx.informers.informerFor<Namespace>(R.namespaces);
     this.accounts = ctx.informers.informerFor<ServiceAccount>(R.serviceAccounts);
-    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.namespaces, this.accounts] as never, workers: 1, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
+    this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.namespaces, this.accounts], workers: 1, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
   }
 
   async start(): Promise<void> {

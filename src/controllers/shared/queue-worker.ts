@@ -15,7 +15,7 @@ export interface QueueWorkerOptions {
   name: string;
   sync(key: string): Promise<void>;
   /** Informers that must have synced before the first sync. */
-  informers: Informer<KubeObject>[] | Informer<never>[];
+  informers: ReadonlyArray<Pick<Informer<KubeObject>, 'whenSynced'>>;
   workers?: number;
   clock?: Clock;
   logger?: Logger;
@@ -47,7 +47,7 @@ export class QueueWorker {
   }
 
   async start(): Promise<void> {
-    await Promise.all((this.opts.informers as Informer<KubeObject>[]).map((i) => i.whenSynced()));
+    await Promise.all(this.opts.informers.map((i) => i.whenSynced()));
     if (this.queue.isShuttingDown()) return;
     const n = this.opts.workers ?? 2;
     for (let i = 0; i < n; i++) this.running.push(this.work());
