@@ -182,25 +182,31 @@ export class DnsHandler {
   /**
    * Server-side search path (CoreDNS autopath): the client pod's resolver would try
    * `bare.<ns>.svc.<zone>` (this query, NXDOMAIN), then `bare.svc.<zone>`, `bare.<zone>`, then
-   * `bare.` — do those here and answer with a CNAME from the asked name to the first one that
-   * has records of the asked type. Nothing found → the plain NXDOMAIN, and the client carries on.
+   * `bare.` — do those here and answer with a CNAME from the asked name to the first name that
+   * exists (has records; empty non-terminals and `<x>.svc` namespace names do not count), plus
+   * its records of the asked type (none = NODATA semantics, the name exists). Nothing found →
+   * the plain NXDOMAIN, and the client carries on with its own search.
    */
   private autopath(query: Buffer, s: QueryScan, name: string, bare: string, limit: number): HandleResult {
     const bareLower = bare.toLowerCase();
-    for (const candidate of [`${bareLower}.svc.${this.zone}`, `${bareLower}.${this.zone}`]) {
-      const recs = this.o.store.records(candidate).filter((r) => r.type === s.qtype || r.type === RRType.CNAME);
-      if (recs.length === 0) continue;
+    const candidates = [`${bareLower}.svc.${this.zone}`, `${bareLower}.${this.zone}`, bareLower];
+    for (const candidate of candidates) {
+      const all = this.o.store.records(candidate);
+      if (all.length === 0) continue;
       const m = this.reply(query, s, Rcode.NOERROR, true);
-      m.answers.push({ name, type: RRType.CNAME, class: RRClass.IN, ttl: this.o.ttl, data: candidate });
-      for (const r of recs) m.answers.push({ name: r.name, type: r.type, class: RRClass.IN, ttl: r.ttl, data: r.data });
+      m.answers.push({ name, type: RRType.CNAME, class: RRClass.IN, ttl: this.o.ttl, data: candidate === bareLower ? bare : candidate });
+      for (const r of all) {
+        if (r.type === s.qtype || r.type === RRType.CNAME) m.answers.push({ name: candidate === bareLower ? bare : r.name, type: r.type, class: RRClass.IN, ttl: r.ttl, data: r.data });
+      }
       return this.count(finish(query, s, m, limit));
     }
     const nx = (): Buffer => negativeResponse(query, s, Rcode.NXDOMAIN, this.soaRecord);
     const f = this.o.forwarder;
-    if (!f || f.loopDetected || bareLower.endsWith('.svc') || bareLower === 'svc') return this.count(nx());
+    // A cluster name that does not exist is not the upstream's to answer.
+    if (!f || f.loopDetected || this.inZone(bareLower)) return this.count(nx());
     return f.resolve({ name: bare, type: s.qtype, class: RRClass.IN }, s.dnssecOk).then(
       (up) => {
-        if (!up || up.rcode !== Rcode.NOERROR || up.answers.length === 0) return this.count(nx());
+        if (!up || up.rcode !== Rcode.NOERROR) return this.count(nx());
         const m = this.reply(query, s, Rcode.NOERROR, false);
         m.answers.push({ name, type: RRType.CNAME, class: RRClass.IN, ttl: this.o.ttl, data: bare });
         m.answers.push(...up.answers);

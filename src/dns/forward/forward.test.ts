@@ -132,6 +132,10 @@ test('autopath: a pod client asking <name>.<its ns>.svc.<zone> gets a CNAME to t
   // An external name: one round trip instead of four.
   const w = await query(s.udpPort, 'www.example.com.default.svc.cluster.local', RRType.A);
   assert.deepEqual(formatMessage(w).answers, ['www.example.com. A 192.0.2.7', 'www.example.com.default.svc.cluster.local. CNAME www.example.com.']);
+  // A fully qualified cluster name under ndots:5 gets the search suffix appended first.
+  const fq = await query(s.udpPort, 'db.other.svc.cluster.local.default.svc.cluster.local', RRType.A);
+  assert.deepEqual(formatMessage(fq).answers, ['db.other.svc.cluster.local. A 198.19.0.20', 'db.other.svc.cluster.local.default.svc.cluster.local. CNAME db.other.svc.cluster.local.']);
+  assert.ok(!up.seen.some((n) => n.endsWith('cluster.local')), 'cluster names are never forwarded');
   // Nothing anywhere: plain NXDOMAIN, the client continues its own search.
   const nx = await query(s.udpPort, 'nothing.default.svc.cluster.local', RRType.A);
   assert.equal(formatMessage(nx).rcode, 'NXDOMAIN');

@@ -43,7 +43,19 @@ export class FakeUpstream {
     return out;
   }
 
+  /** UDP and TCP on the same port (port 0 picks it from UDP; retried when TCP finds it taken). */
   async start(): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (err) {
+        this.udp?.close();
+        if (attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async startOnce(): Promise<number> {
     const udp = createSocket('udp4');
     this.udp = udp;
     await new Promise<void>((r) => udp.bind(0, this.host, () => r()));
@@ -73,7 +85,10 @@ export class FakeUpstream {
       });
     });
     this.tcp = tcp;
-    await new Promise<void>((r) => tcp.listen(this.port, this.host, () => r()));
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(this.port, this.host, () => resolve());
+    });
     return this.port;
   }
 
