@@ -11,11 +11,12 @@
  * readyReplicas, availableReplicas, observedGeneration, ReplicaFailure condition).
  */
 import { objectKey, type KubeObject, type OwnerReference } from '../../api/meta.js';
-import { selectorFromLabelSelector, selectorFromSet, type Selector } from '../../api/labels.js';
+import { exactMatchesOf, selectorFromLabelSelector, selectorFromSet, type Selector } from '../../api/labels.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { isConflict, isNotFound, StatusError } from '../../api/status-error.js';
 import type { Condition, Pod, PodTemplateSpec, ReplicaSet, ReplicaSetStatus, ReplicationController } from '../../api/types.js';
 import type { SharedInformer } from '../../client/informer/shared-informer.js';
+import { addPodLabelIndex, POD_LABEL_INDEX } from '../shared/endpoint-util.js';
 import { Expectations } from '../shared/expectations.js';
 import { QueueWorker } from '../shared/queue-worker.js';
 import type { Controller, ControllerContext } from '../shared/controller-context.js';
@@ -23,6 +24,8 @@ import { controllerRefOf, isPodActive, isPodAvailable, isPodReady, nowRfc3339, s
 import { R } from '../shared/resources.js';
 
 type Workload = ReplicaSet | ReplicationController;
+
+const POD_CONTROLLER_INDEX = 'pod-controller-uid';
 
 interface KindAdapter {
   resource: ResourceInfo;
@@ -89,6 +92,8 @@ export class ReplicaSetController implements Controller {
     this.expectations = new Expectations(ctx.clock);
     this.owners = ctx.informers.informerFor<Workload>(kind.resource);
     this.pods = ctx.informers.informerFor<Pod>(R.pods);
+    addPodLabelIndex(this.pods);
+    if (!this.pods.hasIndex(POD_CONTROLLER_INDEX)) this.pods.addIndex(POD_CONTROLLER_INDEX, (p) => { const r = controllerRefOf(p); return r ? [r.uid] : []; });
     this.worker = new QueueWorker({ name: this.name, sync: (k) => this.sync(k), informers: [this.owners, this.pods], workers: opts.workers ?? 4, clock: ctx.clock, logger: ctx.logger, metrics: ctx.metrics });
   }
 
@@ -161,11 +166,30 @@ export class ReplicaSetController implements Controller {
     return { apiVersion: this.kind.apiVersion, kind: this.kind.kind, name: o.metadata.name ?? '', uid: o.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
   }
 
+  /**
+   * Pods that may concern `o`: those it controls plus those its selector may match — read from
+   * the label index through one `key=value` the selector requires, instead of scanning the
+   * namespace (a namespace may hold tens of thousands of pods).
+   */
+  private candidatePods(o: Workload, selector: Selector): Pod[] {
+    const ns = o.metadata.namespace ?? '';
+    const exact = exactMatchesOf(selector);
+    if (exact.size === 0 || selector.matchesNothing()) return this.pods.store.byIndex('namespace', ns);
+    let bucket: Pod[] | undefined;
+    for (const [k, v] of exact) {
+      const b = this.pods.store.byIndex(POD_LABEL_INDEX, `${ns}/${k}=${v}`);
+      if (!bucket || b.length < bucket.length) bucket = b;
+    }
+    const out = new Set<Pod>(bucket);
+    for (const p of this.pods.store.byIndex(POD_CONTROLLER_INDEX, o.metadata.uid ?? '')) out.add(p);
+    return [...out];
+  }
+
   /** Adopts matching orphans and releases owned pods that stopped matching; returns the owned pods. */
   private async claimPods(o: Workload, selector: Selector): Promise<Pod[]> {
     const owned: Pod[] = [];
     const deleting = !!o.metadata.deletionTimestamp;
-    for (const pod of this.pods.store.byIndex('namespace', o.metadata.namespace ?? '')) {
+    for (const pod of this.candidatePods(o, selector)) {
       const ref = controllerRefOf(pod);
       const matches = selector.matches(pod.metadata.labels);
       if (ref) {
