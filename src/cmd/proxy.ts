@@ -3,7 +3,6 @@
  * wires it to the mode-agnostic core (src/proxy/proxy-core.ts). `startProxy` is exported so
  * `skiff up` can embed the proxy with its own informers, client and exec.
  */
-import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import { NftablesBackend } from '../proxy/nftables/nftables-backend.js';
 import { ProxyCore } from '../proxy/proxy-core.js';
 import type { ProxyBackend } from '../proxy/types.js';
 import { UserspaceBackend } from '../proxy/userspace/userspace-backend.js';
+import { NetnsUserspaceBackend, serveDataplane } from '../proxy/userspace/netns-dataplane.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { realExec, type Exec } from '../util/exec.js';
 import { createLogger, silentLogger, type Logger } from '../util/logger.js';
@@ -82,8 +82,11 @@ export function createBackend(o: StartProxyOptions & { nodeIPs: string[] }): Pro
     case 'iptables':
       return new IptablesBackend({ exec, clusterCIDR: o.clusterCIDR, logger });
     case 'userspace': {
-      if (o.netns && !sameNetns(o.netns))
-        throw new Error(`userspace mode listens in its own network namespace: run it inside "${o.netns}" (ip netns exec ${o.netns} skiff proxy ...)`);
+      if (o.netns && !sameNetns(o.netns)) {
+        // Sockets must be opened inside the netns: a dataplane child runs there (see netns-dataplane.ts).
+        const self = [process.execPath, ...process.execArgv, process.argv[1]!];
+        return new NetnsUserspaceBackend(['ip', 'netns', 'exec', o.netns, ...self, 'proxy', '--userspace-dataplane', ...o.nodeIPs.flatMap((ip) => ['--node-ip', ip])]);
+      }
       return new UserspaceBackend({ addressMode: o.netns ? 'dummy' : 'loopback', nodeIPs: o.nodeIPs, exec: o.exec ?? realExec, clock: o.clock, logger });
     }
     case 'ipvs':
@@ -195,7 +198,8 @@ Flags:
   --node-name NAME         this node (Local traffic policies, Node addresses)
   --mode MODE              userspace (no root) | nftables (root) | iptables (root); ipvs: not available here
   --netns NAME             program rules inside network namespace NAME (the node netns holding skiff0);
-                           userspace mode re-runs itself inside it and binds ClusterIPs on dummy "skiff-svc"
+                           userspace mode starts a dataplane child inside it that binds ClusterIPs on
+                           dummy "skiff-svc" (lo when the kernel has no dummy driver)
   --node-ip IP             node address for NodePorts (repeatable; default: the Node's InternalIP)
   --cluster-cidr CIDR      pod range: masquerade off-cluster clients of ClusterIPs and pod→pod service traffic
   --lb-pool CIDR           allocate LoadBalancer addresses from CIDR (run on ONE proxy only)
@@ -236,6 +240,7 @@ export async function run(args: string[]): Promise<number> {
         'min-sync-period': { type: 'string' },
         'full-sync-period': { type: 'string' },
         cleanup: { type: 'boolean' },
+        'userspace-dataplane': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -257,6 +262,13 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger('proxy');
+  if (values['userspace-dataplane']) {
+    // Internal: the child of a userspace proxy with --netns, already inside that netns.
+    const backend = new UserspaceBackend({ addressMode: 'dummy', nodeIPs: values['node-ip'] ?? [], exec: realExec, logger: log });
+    process.on('SIGTERM', () => void backend.stop().then(() => process.exit(0)));
+    await serveDataplane(backend, process.stdin, process.stdout);
+    return 0;
+  }
   if (values.cleanup && !values.kubeconfig) {
     const backend = createBackend({ mode, nodeName: values['node-name'] ?? '', netns: values.netns, nodeIPs: [], logger: log });
     await backend.cleanup();
@@ -267,8 +279,6 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`skiff proxy: --kubeconfig and --node-name are required\n\n${HELP}`);
     return 2;
   }
-  if (mode === 'userspace' && values.netns && !sameNetns(values.netns)) return reexecInNetns(values.netns);
-
   const client = await RestClient.fromKubeconfig(values.kubeconfig);
   let proxy: RunningProxy;
   try {
@@ -300,13 +310,4 @@ export async function run(args: string[]): Promise<number> {
   await proxy.stop();
   client.close();
   return 0;
-}
-
-/** userspace + --netns: sockets must be opened inside the namespace, so run there. */
-function reexecInNetns(netns: string): Promise<number> {
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-  process.on('SIGINT', forward('SIGINT'));
-  process.on('SIGTERM', forward('SIGTERM'));
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
