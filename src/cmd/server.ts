@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { startApiServer, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR } from '../apiserver/index.js';
 import type { Storage } from '../storage/storage.js';
 import { createLogger } from '../util/logger.js';
+import { startControlPlane } from './control-plane.js';
 
 const HELP = `Usage: skiff server [flags]
 
@@ -110,8 +111,15 @@ export async function run(args: string[]): Promise<number> {
   }
   process.stdout.write(`skiff server: listening on ${server.url} (storage ${values.storage})\n`);
   process.stdout.write(`skiff server: export KUBECONFIG=${server.kubeconfigPath}\n`);
+  let controlPlane: { stop(): Promise<void> } | undefined;
   if (!values['no-controllers']) {
-    process.stdout.write('skiff server: controllers and scheduler are not wired into this build yet (running the API only)\n');
+    // Leader election on: several servers over one etcd run one controller manager and one scheduler.
+    controlPlane = await startControlPlane({
+      kubeconfig: join(dataDir, 'components', 'controllers.kubeconfig'),
+      logger: createLogger('controllers'),
+      leaderElection: true,
+    });
+    process.stdout.write('skiff server: controllers and scheduler running (leader-elected)\n');
   }
   return new Promise<number>((done) => {
     let stopping = false;
@@ -119,8 +127,8 @@ export async function run(args: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
-      server
-        .close()
+      (controlPlane?.stop() ?? Promise.resolve())
+        .then(() => server.close())
         .then(() => storage.close())
         .then(() => done(0))
         .catch((err: unknown) => {

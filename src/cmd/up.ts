@@ -257,6 +257,8 @@ export async function run(args: string[]): Promise<number> {
       clusterCidr: f.clusterCidr,
       nodePortRange: f.nodePortRange,
       logger: createLogger('apiserver'),
+      // etcd keeps every revision until told otherwise; SQLite compacts on its own.
+      compactIntervalMs: f.storage === 'etcd' ? 5 * 60_000 : 0,
     });
     undo.push({ what: 'apiserver', fn: () => api.close() });
     const kubeconfig = join(f.dataDir, 'kubeconfig');
