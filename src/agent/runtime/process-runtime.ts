@@ -331,13 +331,22 @@ export class ProcessRuntime {
    * Starts `argv` inside a running container's namespaces (network, UTS, mount: the same
    * resolv.conf/hosts/hostname): `nsenter --target <shim pid> -n -u -m`. Without root the
    * command runs directly (host mode shares everything anyway). With `tty`, `script` gives the
-   * command a pseudo-terminal (its size cannot be changed afterwards; COLUMNS/LINES are set).
+   * command a pseudo-terminal of the client's first size (later resizes are not applied).
    */
-  spawnIn(podUID: string, container: string, argv: string[], opts: { env: Record<string, string>; cwd?: string; tty?: boolean }): ChildProcess {
+  spawnIn(
+    podUID: string,
+    container: string,
+    argv: string[],
+    opts: { env: Record<string, string>; cwd?: string; tty?: boolean; size?: { width: number; height: number } },
+  ): ChildProcess {
     const r = this.running.get(this.key(podUID, container));
     if (!r) throw new Error(`container ${container} is not running`);
     let cmd = argv;
-    if (opts.tty) cmd = ['script', '-q', '-f', '-e', '-c', argv.map(shellQuote).join(' '), '/dev/null'];
+    if (opts.tty) {
+      // The pty `script` creates starts at the client's size (sent before the command starts).
+      const stty = opts.size ? `stty cols ${opts.size.width} rows ${opts.size.height} 2>/dev/null; ` : '';
+      cmd = ['script', '-q', '-f', '-e', '-c', `${stty}exec ${argv.map(shellQuote).join(' ')}`, '/dev/null'];
+    }
     const useNsenter = process.getuid?.() === 0;
     const full = useNsenter ? ['nsenter', '-t', String(r.record.pid), '-n', '-u', '-m', ...(opts.cwd ? [`--wd=${opts.cwd}`] : []), '--', ...cmd] : cmd;
     const env = opts.tty ? { TERM: 'xterm', ...opts.env } : opts.env;

@@ -41,6 +41,22 @@ function statusBody(code: number, reason: string, message: string): string {
   return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
 }
 
+interface TermSize {
+  width: number;
+  height: number;
+}
+
+/** The resize channel's `{"Width":W,"Height":H}`. */
+function parseSize(body: Buffer): TermSize | undefined {
+  try {
+    const j = JSON.parse(body.toString()) as { Width?: number; Height?: number };
+    if (Number.isInteger(j.Width) && Number.isInteger(j.Height) && j.Width! > 0 && j.Height! > 0) return { width: j.Width!, height: j.Height! };
+  } catch {
+    /* not JSON */
+  }
+  return undefined;
+}
+
 class HttpError extends Error {
   constructor(
     readonly code: number,
@@ -319,12 +335,12 @@ export class StreamServer {
   // -------------------------------------------------------------------------------------------
   // exec / attach
 
-  private startProcess(url: URL, t: Target, attach: boolean, tty: boolean): import('node:child_process').ChildProcess | undefined {
+  private startProcess(url: URL, t: Target, attach: boolean, tty: boolean, size?: TermSize): import('node:child_process').ChildProcess | undefined {
     if (attach) return undefined;
     const command = url.searchParams.getAll('command');
     if (!command.length) throw new Error('you must specify at least 1 command');
     const info = t.worker.containerInfo(t.container)!;
-    return this.opts.runtime.spawnIn(t.pod.metadata.uid!, t.container, command, { env: info.env, cwd: info.workingDir, tty });
+    return this.opts.runtime.spawnIn(t.pod.metadata.uid!, t.container, command, { env: info.env, cwd: info.workingDir, tty, size });
   }
 
   private exitStatus(code: number | null, signal: NodeJS.Signals | null, command: string[]): Record<string, unknown> {
@@ -396,89 +412,132 @@ export class StreamServer {
       ws.on('close', stop);
       return;
     }
-    let child: ReturnType<StreamServer['startProcess']>;
     const command = q.getAll('command');
-    try {
-      child = this.startProcess(url, t, false, tty);
-    } catch (err) {
-      finish({ metadata: {}, status: 'Failure', message: (err as Error).message, reason: 'InternalError', code: 500 });
-      return;
-    }
-    const proc = child!;
-    proc.stdout!.on('data', (d: Buffer) => send(1, d));
-    proc.stderr!.on('data', (d: Buffer) => send(tty ? 1 : 2, d));
-    proc.stdin!.on('error', () => {});
-    if (!wantStdin) proc.stdin!.end();
-    proc.on('error', (e) => finish({ metadata: {}, status: 'Failure', message: e.message, reason: 'InternalError', code: 500 }));
-    proc.on('close', (code, signal) => finish(this.exitStatus(code, signal, command)));
+    let proc: ReturnType<StreamServer['startProcess']> | undefined;
+    const early: Buffer[] = [];
+    let stdinEnded = false;
+    let sizeTimer: NodeJS.Timeout | undefined;
+    const launch = (size?: TermSize): void => {
+      if (proc || ws.readyState !== ws.OPEN) return;
+      clearTimeout(sizeTimer);
+      try {
+        proc = this.startProcess(url, t, false, tty, size);
+      } catch (err) {
+        finish({ metadata: {}, status: 'Failure', message: (err as Error).message, reason: 'InternalError', code: 500 });
+        return;
+      }
+      const p = proc!;
+      p.stdout!.on('data', (d: Buffer) => send(1, d));
+      p.stderr!.on('data', (d: Buffer) => send(tty ? 1 : 2, d));
+      p.stdin!.on('error', () => {});
+      for (const b of early) p.stdin!.write(b);
+      if (!wantStdin || stdinEnded) p.stdin!.end();
+      p.on('error', (e) => finish({ metadata: {}, status: 'Failure', message: e.message, reason: 'InternalError', code: 500 }));
+      p.on('close', (code, signal) => finish(this.exitStatus(code, signal, command)));
+    };
     ws.on('message', (msg: Buffer) => {
       if (!msg.length) return;
       const ch = msg[0]!;
       const body = msg.subarray(1);
-      if (ch === 0 && wantStdin && body.length) proc.stdin!.write(body);
-      else if (ch === 255 && body[0] === 0) proc.stdin!.end();
-      // channel 4 (resize) is accepted and ignored: the pty's size is fixed at start.
+      if (ch === 0 && wantStdin && body.length) {
+        if (proc) proc.stdin!.write(body);
+        else early.push(Buffer.from(body));
+      } else if (ch === 255 && body[0] === 0) {
+        stdinEnded = true;
+        proc?.stdin!.end();
+      } else if (ch === 4 && !proc) launch(parseSize(body));
+      // Later resizes are accepted and ignored: the terminal keeps its first size.
     });
     ws.on('close', () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      clearTimeout(sizeTimer);
+      if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     });
+    // With a terminal, kubectl sends its size first: wait briefly for it so the pty starts right.
+    if (tty) sizeTimer = setTimeout(() => launch(), 300);
+    else launch();
   }
 
   private serveExecSpdy(session: SpdySession, url: URL, t: Target, attach: boolean, proto: string): void {
     const q = url.searchParams;
     const tty = q.get('tty') === 'true';
+    const command = q.getAll('command');
     const expected = new Set(['error']);
     if (q.get('stdin') === 'true') expected.add('stdin');
     if (q.get('stdout') === 'true') expected.add('stdout');
     if (q.get('stderr') === 'true' && !tty) expected.add('stderr');
     if (tty && proto !== 'channel.k8s.io') expected.add('resize');
     const streams = new Map<string, SpdyStream>();
+    // stdin may arrive before the process exists (we wait for the terminal size first).
+    let proc: ReturnType<StreamServer['startProcess']> | undefined;
+    const early: Buffer[] = [];
+    let stdinEnded = false;
+    let size: TermSize | undefined;
     let started = false;
     const timer = setTimeout(() => session.close(), 30_000);
-    session.on('stream', (s: SpdyStream) => {
-      streams.set(s.headers.streamtype ?? '', s);
-      if (started || ![...expected].every((e) => streams.has(e))) return;
-      started = true;
-      clearTimeout(timer);
-      const command = q.getAll('command');
-      const send = (type: string, d: Buffer): void => {
-        const st = streams.get(type);
-        if (st) session.send(st.id, d);
-      };
-      const finish = (status: Record<string, unknown>): void => {
-        const err = streams.get('error');
-        // v4 sends a Status; older protocols only an error text on failure.
-        if (err) {
-          if (proto === 'v4.channel.k8s.io') session.send(err.id, Buffer.from(JSON.stringify(status)), true);
-          else session.send(err.id, Buffer.from(status.status === 'Success' ? '' : String(status.message ?? '')), true);
-        }
-        for (const st of streams.values()) session.send(st.id, Buffer.alloc(0), true);
-        setTimeout(() => session.close(), 100);
-      };
-      if (attach) {
-        this.followOutput(t, (d) => send('stdout', d), () => finish({ metadata: {}, status: 'Success' }));
-        return;
+    const send = (type: string, d: Buffer): void => {
+      const st = streams.get(type);
+      if (st) session.send(st.id, d);
+    };
+    const finish = (status: Record<string, unknown>): void => {
+      const err = streams.get('error');
+      // v4 sends a Status; older protocols only an error text on failure.
+      if (err) {
+        if (proto === 'v4.channel.k8s.io') session.send(err.id, Buffer.from(JSON.stringify(status)), true);
+        else session.send(err.id, Buffer.from(status.status === 'Success' ? '' : String(status.message ?? '')), true);
       }
-      let proc: ReturnType<StreamServer['startProcess']>;
+      for (const st of streams.values()) session.send(st.id, Buffer.alloc(0), true);
+      setTimeout(() => session.close(), 100);
+    };
+    const launch = (): void => {
+      if (proc) return;
       try {
-        proc = this.startProcess(url, t, false, tty)!;
+        proc = this.startProcess(url, t, false, tty, size)!;
       } catch (err) {
         finish({ metadata: {}, status: 'Failure', message: (err as Error).message, reason: 'InternalError' });
         return;
       }
-      const p = proc!;
+      const p = proc;
       p.stdout!.on('data', (d: Buffer) => send('stdout', d));
       p.stderr!.on('data', (d: Buffer) => send(tty ? 'stdout' : 'stderr', d));
       p.stdin!.on('error', () => {});
-      const stdin = streams.get('stdin');
-      if (stdin) {
-        stdin.on('data', (d) => p.stdin!.write(d));
-        stdin.on('end', () => p.stdin!.end());
-      } else p.stdin!.end();
+      for (const b of early) p.stdin!.write(b);
+      if (!streams.has('stdin') || stdinEnded) p.stdin!.end();
       p.on('close', (code, signal) => finish(this.exitStatus(code, signal, command)));
-      session.on('close', () => {
-        if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-      });
+    };
+    session.on('close', () => {
+      clearTimeout(timer);
+      if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    });
+    session.on('stream', (s: SpdyStream) => {
+      const type = s.headers.streamtype ?? '';
+      streams.set(type, s);
+      if (type === 'stdin') {
+        s.on('data', (d) => (proc ? proc.stdin!.write(d) : early.push(d)));
+        s.on('end', () => {
+          stdinEnded = true;
+          proc?.stdin!.end();
+        });
+      }
+      if (type === 'resize') {
+        let buf = '';
+        s.on('data', (d) => {
+          if (proc) return; // later resizes are ignored: the terminal keeps its first size
+          buf += d.toString();
+          const i = buf.indexOf('}');
+          if (i < 0) return;
+          size = parseSize(Buffer.from(buf.slice(0, i + 1)));
+          launch();
+        });
+      }
+      if (started || ![...expected].every((e) => streams.has(e))) return;
+      started = true;
+      clearTimeout(timer);
+      if (attach) {
+        this.followOutput(t, (d) => send('stdout', d), () => finish({ metadata: {}, status: 'Success' }));
+        return;
+      }
+      if (tty) setTimeout(launch, 300);
+      else launch();
     });
   }
 

@@ -223,6 +223,27 @@ describe('node agent (root, netns mode)', { skip: isRoot ? false : 'needs root (
       assert.equal(old.stdout, 'old kubectl\n');
       assert.equal(old.code, 4);
     }
+    // -it: a pseudo-terminal inside the pod, started at the client's terminal size. `script`
+    // gives kubectl a terminal of 111x33 here.
+    for (const version of [undefined, '1.29']) {
+      const bin = kubectlPath(version);
+      if (!bin) continue;
+      const inner = `stty cols 111 rows 33; ${bin} --cache-dir=${cacheDir} exec -it pay-a -c probe -- sh -c 'tty; stty size; exit 6'`;
+      // Asynchronously: the API server runs in this process and must keep answering.
+      const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        const c = spawn('script', ['-qec', inner, '/dev/null'], { env: { ...process.env, KUBECONFIG: server.kubeconfig, HOME: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        const killer = setTimeout(() => c.kill('SIGKILL'), 20_000);
+        c.on('close', (status) => {
+          clearTimeout(killer);
+          resolve({ status, stdout });
+        });
+      });
+      const out = r.stdout.replace(/\r/g, '');
+      assert.match(out, /\/dev\/pts\/\d+\n33 111\n/, `kubectl ${version ?? 'default'} -it: ${out}`);
+      assert.equal(r.status, 6, 'exit code through the terminal session');
+    }
     // -f follows until the container ends: a short-lived pod's whole output, then exit 0.
     await createPod('follow', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', command: ['sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'] }] });
     await waitPod('follow', (p) => !!cstatus(p, 'c')?.state?.running || !!cstatus(p, 'c')?.state?.terminated, 'started');
