@@ -110,3 +110,23 @@ test('readiness retries fast (50, 100, 200 ms ...) until its first success, quie
   assert.equal(attempts.length, n, 'after the first success the normal period applies');
   w.stop();
 });
+
+test('httpGet with scheme HTTPS speaks TLS (certificate not verified, like kubelet)', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const https = await import('node:https');
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=probe'], { stdio: 'ignore' });
+  const server = https.createServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (req, res) => {
+    res.statusCode = req.url === '/ok' ? 200 : 500;
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.after(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  assert.deepEqual(await runHandler({ httpGet: { port, path: '/ok', scheme: 'HTTPS' } }, target()), { ok: true });
+  assert.equal((await runHandler({ httpGet: { port, path: '/no', scheme: 'HTTPS' } }, target())).ok, false);
+});

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Container, HTTPGetAction, IntOrString, Probe } from '../api/types.js';
 
@@ -46,6 +47,8 @@ export async function httpGet(action: HTTPGetAction, target: ProbeTarget, timeou
   let socket: Duplex;
   try {
     socket = await target.dial(host, port, timeoutMs);
+    // Like kubelet, HTTPS probes do not verify the certificate.
+    if (scheme === 'HTTPS') socket = tls.connect({ socket, rejectUnauthorized: false, servername: /^[\d.]+$/.test(host) ? undefined : host });
   } catch (e) {
     return { ok: false, message: `Get "${scheme.toLowerCase()}://${host}:${port}${path}": dial tcp ${host}:${port}: ${(e as Error).message}` };
   }
