@@ -135,7 +135,9 @@ export class Registry {
       try {
         const kv = await this.o.storage.create(storageKey(info, meta.name!, meta.namespace), encodeForStorage(obj));
         await undo.commit?.();
-        return decodeKv(kv);
+        // What was stored, plus its revision: no need to parse it back.
+        meta.resourceVersion = String(kv.modRevision);
+        return obj;
       } catch (err) {
         await undo.rollback();
         if (generated && isStorageError(err, 'KeyExists') && attempt < 5) continue;
@@ -190,7 +192,8 @@ export class Registry {
       try {
         const written = await this.o.storage.update(kv.key, encodeForStorage(prepared), kv.modRevision);
         await undo.commit?.();
-        return { obj: decodeKv(written), created: false };
+        prepared.metadata.resourceVersion = String(written.modRevision);
+        return { obj: prepared, created: false };
       } catch (err) {
         await undo.rollback();
         const retry = isStorageError(err, 'Conflict') && !pinned && attempt < MAX_GUARANTEED_UPDATE_TRIES;
