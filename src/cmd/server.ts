@@ -88,6 +88,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const dataDir = resolve(values['data-dir']);
   const logger = createLogger('apiserver');
+  // A server keeps serving: a stray rejected promise is logged, not fatal.
+  process.on('unhandledRejection', (err) => logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'unhandled rejection'));
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const storage = await openStorage({ kind: values.storage, dataDir, etcdEndpoints: values['etcd-endpoints'] });
   let server;

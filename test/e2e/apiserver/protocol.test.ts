@@ -145,3 +145,16 @@ test('API protocol', async (t) => {
     assert.match(String(invalid.json().message), /metadata.name: Invalid value: "Not_Valid"/);
   });
 });
+
+test('the authorization seam decides per request (403 Forbidden as Status)', async (t) => {
+  const s = await startInProcessServer(t, {
+    authorizer: (user, a) => !(a.resource === 'secrets' && a.verb !== 'get') && !(a.path === '/metrics' && user.name !== 'skiff:admin'),
+  });
+  const denied = await call(s, '/api/v1/namespaces/default/secrets');
+  assert.equal(denied.status, 403);
+  assert.equal(denied.json().reason, 'Forbidden');
+  assert.match(String(denied.json().message), /User "skiff:admin" cannot list secrets/);
+  assert.equal((await call(s, '/api/v1/namespaces/default/configmaps')).status, 200);
+  const dnsToken = (await import('node:fs')).readFileSync(s.componentKubeconfig('dns'), 'utf8').match(/token: (\S+)/)![1]!;
+  assert.equal((await apiCall(s, '/metrics', { token: dnsToken })).status, 403);
+});

@@ -118,6 +118,8 @@ export interface InProcessOptions {
   watchCacheCapacity?: number;
   bookmarkIntervalMs?: number;
   kubeMinor?: string;
+  /** The authorization seam (default: allow all). */
+  authorizer?: import('../../../src/apiserver/index.js').Authorizer;
 }
 
 export async function startInProcessServer(t: Pick<TestContext, 'after'>, o: InProcessOptions = {}): Promise<TestServer> {
@@ -137,6 +139,7 @@ export async function startInProcessServer(t: Pick<TestContext, 'after'>, o: InP
     watchCacheCapacity: o.watchCacheCapacity,
     bookmarkIntervalMs: o.bookmarkIntervalMs,
     kubeMinor: o.kubeMinor,
+    authorizer: o.authorizer,
   });
   let stopped = false;
   const stop = async (): Promise<void> => {
