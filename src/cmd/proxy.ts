@@ -15,6 +15,7 @@ import { IptablesBackend } from '../proxy/iptables/iptables-backend.js';
 import { LoadBalancerAllocator } from '../proxy/lb-allocator.js';
 import { execInNetns } from '../proxy/netns-exec.js';
 import { NftablesBackend } from '../proxy/nftables/nftables-backend.js';
+import { NftSession } from '../proxy/nftables/nft-session.js';
 import { ProxyCore } from '../proxy/proxy-core.js';
 import type { ProxyBackend } from '../proxy/types.js';
 import { UserspaceBackend } from '../proxy/userspace/userspace-backend.js';
@@ -65,6 +66,10 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
+function netnsPath(name: string): string {
+  return name.includes('/') ? name : `/run/netns/${name}`;
+}
+
 function sameNetns(name: string): boolean {
   try {
     return statSync('/proc/self/ns/net').ino === statSync(`/run/netns/${name}`).ino;
@@ -77,8 +82,11 @@ export function createBackend(o: StartProxyOptions & { nodeIPs: string[] }): Pro
   const exec = execInNetns(o.exec ?? realExec, o.netns);
   const logger = o.logger ?? silentLogger;
   switch (o.mode) {
-    case 'nftables':
-      return new NftablesBackend({ exec, nodeIPs: o.nodeIPs, clusterCIDR: o.clusterCIDR, logger });
+    case 'nftables': {
+      // A persistent `nft -i` only with the real exec (tests inject a fake one and read its calls).
+      const session = o.exec ? undefined : new NftSession([...(o.netns ? ['nsenter', `--net=${netnsPath(o.netns)}`] : []), 'nft', '-i']);
+      return new NftablesBackend({ exec, nodeIPs: o.nodeIPs, clusterCIDR: o.clusterCIDR, session, logger });
+    }
     case 'iptables':
       return new IptablesBackend({ exec, clusterCIDR: o.clusterCIDR, logger });
     case 'userspace': {

@@ -1,11 +1,14 @@
 import type { Exec } from '../../util/exec.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import type { BackendSyncResult, ProxyBackend, ProxySnapshot, ServicePortChange } from '../types.js';
+import type { NftSession } from './nft-session.js';
 import { TABLE, deltaRuleset, fullRuleset, rulesForPort, type NftRulesetOptions, type PortRules } from './ruleset.js';
 
 export interface NftablesBackendOptions extends NftRulesetOptions {
   /** Runs `nft` (wrapped with `ip netns exec` by the caller when programming another netns). */
   exec: Exec;
+  /** A persistent `nft -i` for incremental syncs (optional; else `nft -f -` each time). */
+  session?: NftSession;
   logger?: Logger;
 }
 
@@ -39,7 +42,8 @@ export class NftablesBackend implements ProxyBackend {
     const d = deltaRuleset(pending, this.known);
     if (d.text) {
       try {
-        await this.nft(d.text);
+        if (this.o.session) await this.o.session.run(d.text);
+        else await this.nft(d.text);
       } catch (err) {
         this.known = knownBefore;
         throw err;
@@ -61,7 +65,10 @@ export class NftablesBackend implements ProxyBackend {
     const r = await this.o.exec('nft', ['delete', 'table', 'ip', TABLE], { check: false });
     if (r.code !== 0 && !/No such file/.test(r.stderr)) this.log.warn({ stderr: r.stderr }, 'nft delete table failed');
     this.applied.clear();
+    this.o.session?.close();
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.o.session?.close();
+  }
 }

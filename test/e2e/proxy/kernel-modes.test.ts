@@ -9,6 +9,7 @@ import { execInNetns } from '../../../src/proxy/netns-exec.js';
 import { ProxyCore } from '../../../src/proxy/proxy-core.js';
 import { FakeInformer, makeService, makeSlice, type EpOptions } from '../../../src/proxy/testing.js';
 import { NftablesBackend } from '../../../src/proxy/nftables/nftables-backend.js';
+import { NftSession } from '../../../src/proxy/nftables/nft-session.js';
 import { IptablesBackend } from '../../../src/proxy/iptables/iptables-backend.js';
 import type { ProxyBackend } from '../../../src/proxy/types.js';
 import { Topology } from './netns-topology.js';
@@ -26,7 +27,7 @@ for (const mode of ['nftables', 'iptables'] as const) {
     const exec = execInNetns(realExec, topo.node);
     const backend: ProxyBackend =
       mode === 'nftables'
-        ? new NftablesBackend({ exec, nodeIPs: [NODE_IP], clusterCIDR: CLUSTER_CIDR })
+        ? new NftablesBackend({ exec, nodeIPs: [NODE_IP], clusterCIDR: CLUSTER_CIDR, session: new NftSession(['nsenter', `--net=/run/netns/${topo.node}`, 'nft', '-i']) })
         : new IptablesBackend({ exec, clusterCIDR: CLUSTER_CIDR });
     const core = new ProxyCore({ backend, nodeName: 'node-a', clock: systemClock, exec, minSyncIntervalMs: 10, healthCheckBindAddress: '127.0.0.1' });
     const svcs = new FakeInformer<Service>();
