@@ -103,6 +103,8 @@ export class ResourceCache {
   private ringStart = 0;
   /** Watches may start from any revision >= windowStart (older history was evicted). */
   windowStart: number;
+  /** Revision of this resource's last change seen (0: none since the cache started). */
+  lastEventRv = 0;
   readonly subscribers = new Set<CacheSubscriber>();
 
   constructor(
@@ -120,6 +122,7 @@ export class ResourceCache {
     this.ring = [];
     this.ringStart = 0;
     this.windowStart = startRv;
+    this.lastEventRv = 0;
     for (const s of [...this.subscribers]) s.onReset();
     this.subscribers.clear();
   }
@@ -145,6 +148,7 @@ export class ResourceCache {
       ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, cur, prev, rv: e.revision };
     }
     this.push(ev);
+    this.lastEventRv = ev.rv;
     for (const s of this.subscribers) {
       try {
         s.onEvent(ev);
@@ -176,6 +180,11 @@ export class ResourceCache {
       if (ev.rv > fromRv) out.push(ev);
     }
     return out;
+  }
+
+  /** True when the current state is also the state at `rv` (nothing changed since). */
+  unchangedSince(rv: number, cacheRv: number): boolean {
+    return cacheRv >= rv && rv >= this.windowStart && this.lastEventRv <= rv;
   }
 
   /** Current objects in key order, optionally only one namespace's. */

@@ -63,7 +63,15 @@ export async function listObjects(deps: ServerDeps, info: ResourceInfo, namespac
   const rvRaw = query.get('resourceVersion');
   const rv = parseRv(rvRaw);
   const match = query.get('resourceVersionMatch');
-  if (cont) return listFromStorage(deps, info, namespace, filter, limit, decodeContinue(cont));
+  if (cont) {
+    const token = decodeContinue(cont);
+    // Later pages come from the cache while this resource has not changed since the first
+    // page's revision (kubectl get pages by 500); otherwise from storage at that revision.
+    await deps.cache.start();
+    const rc = deps.cache.forResource(info);
+    if (rc.unchangedSince(token.rv, deps.cache.rv)) return pageFromCache(rc.list(namespace), filter, limit, token);
+    return listFromStorage(deps, info, namespace, filter, limit, token);
+  }
   if (match === 'Exact' && rv) return listFromStorage(deps, info, namespace, filter, limit, { rv, start: '' });
   const cache = deps.cache;
   await cache.start();
@@ -104,6 +112,23 @@ export async function listObjects(deps: ServerDeps, info: ResourceInfo, namespac
     // resourceVersion=0 with a limit: Kubernetes answers the full cached list.
     return { items: candidates.filter((c) => !filter || filter(c)), meta };
   }
+  return { items, meta };
+}
+
+function pageFromCache(all: readonly CachedObject[], filter: ObjectFilter | undefined, limit: number, token: ContinueToken): ListResultOut {
+  const items: CachedObject[] = [];
+  let more = false;
+  for (const c of all) {
+    if (c.key <= token.start) continue;
+    if (filter && !filter(c)) continue;
+    if (limit > 0 && items.length === limit) {
+      more = true;
+      break;
+    }
+    items.push(c);
+  }
+  const meta: ListMetaOut = { resourceVersion: String(token.rv) };
+  if (more) meta.continue = encodeContinue({ rv: token.rv, start: items[items.length - 1]!.key });
   return { items, meta };
 }
 
