@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import type { KubeObject } from '../api/meta.js';
 import { findResource } from '../api/resources.js';
 import { isAlreadyExists, isNotFound, isStatusError } from '../api/status-error.js';
-import type { ConfigMap, Lease, Node, Pod, Secret, Service } from '../api/types.js';
+import type { ConfigMap, EndpointSlice, Lease, Node, Pod, Secret, Service } from '../api/types.js';
+import { EndpointDrain } from './endpoint-drain.js';
 import { InformerFactory } from '../client/informer/index.js';
 import type { ApiClient, Informer } from '../client/types.js';
 import type { PodNetwork } from '../network/pod-network.js';
@@ -30,8 +31,11 @@ const PODS = findResource('', 'pods')!;
 const SERVICES = findResource('', 'services')!;
 const CONFIGMAPS = findResource('', 'configmaps')!;
 const SECRETS = findResource('', 'secrets')!;
+const ENDPOINTSLICES = findResource('discovery.k8s.io', 'endpointslices')!;
 
 export interface AgentOptions {
+  /** On pod deletion, after its IP left the endpoints: time for proxies to apply it (default 1000 ms). */
+  endpointSettleMs?: number;
   client: ApiClient;
   nodeName: string;
   network: PodNetwork;
@@ -76,6 +80,7 @@ export class Agent {
   private services!: Informer<Service>;
   private configMaps!: Informer<ConfigMap>;
   private secrets!: Informer<Secret>;
+  private drain?: EndpointDrain;
   private streams!: StreamServer;
   private facts!: NodeFacts;
   private nodeUID?: string;
@@ -145,8 +150,10 @@ export class Agent {
     this.services = this.factory.informerFor<Service>(SERVICES);
     this.configMaps = this.factory.informerFor<ConfigMap>(CONFIGMAPS);
     this.secrets = this.factory.informerFor<Secret>(SECRETS);
+    const slices = this.factory.informerFor<EndpointSlice>(ENDPOINTSLICES);
+    this.drain = new EndpointDrain({ slices, clock: this.clock, settleMs: this.opts.endpointSettleMs });
     this.factory.start();
-    await Promise.all([this.pods.whenSynced(), this.services.whenSynced(), this.configMaps.whenSynced(), this.secrets.whenSynced()]);
+    await Promise.all([this.pods.whenSynced(), this.services.whenSynced(), this.configMaps.whenSynced(), this.secrets.whenSynced(), slices.whenSynced()]);
     await this.adopt();
     this.pods.addEventHandler({
       onAdd: (p) => this.onPod(p),
@@ -198,6 +205,7 @@ export class Agent {
         backoffMaxMs: o.backoffMaxMs ?? 300_000,
         backoffResetMs: o.backoffResetMs ?? 2 * (o.backoffMaxMs ?? 300_000),
         onFinished: (uid) => this.workers.delete(uid),
+        drainEndpoints: (ip, maxMs) => this.drain?.drain(ip, maxMs) ?? Promise.resolve(),
       },
       saved,
     );

@@ -43,6 +43,8 @@ export interface PodWorkerDeps {
   backoffResetMs: number;
   /** Called once the pod is gone and cleaned up. */
   onFinished(uid: string): void;
+  /** On deletion, before preStop/SIGTERM: resolves once the pod IP is out of the endpoints (bounded). See endpoint-drain.ts. */
+  drainEndpoints?(podIP: string, maxMs: number): Promise<void>;
 }
 
 interface CState {
@@ -387,8 +389,18 @@ export class PodWorker {
       this.deps.events.record(this.pod, 'Normal', 'Created', `Created container ${c.name}`, fieldPath);
       this.deps.events.record(this.pod, 'Normal', 'Started', `Started container ${c.name}`, fieldPath);
       this.watchExit(cs, record);
-      this.startProbes(cs, c);
       this.save();
+      const postStart = c.lifecycle?.postStart;
+      if (postStart) {
+        // As kubelet: the hook runs right after the start; its failure kills the container.
+        const out = await this.runHook(cs, c, postStart, 30_000);
+        if (!out.ok && cs.running?.record === record) {
+          this.deps.events.record(this.pod, 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${out.message ?? ''}`, fieldPath);
+          void this.stopContainer(cs, c, this.deps.clock.now() + (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000, false);
+          return;
+        }
+      }
+      if (cs.running?.record === record) this.startProbes(cs, c);
     } catch (err) {
       const message = (err as Error).message;
       const reason = err instanceof StartError ? err.reason : 'RunContainerError';
@@ -567,6 +579,12 @@ export class PodWorker {
     }
     const graceS = this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
     const deadline = this.deps.clock.now() + graceS * 1000;
+    // Out of the endpoints first, then stop: no request is steered to a process that is exiting.
+    // At most half the grace period (and 10 s), so preStop and SIGTERM keep their share.
+    const podIP = this.sandbox?.podIP;
+    if (podIP && this.deps.drainEndpoints && [...this.containers.values()].some((cs) => cs.running)) {
+      await this.deps.drainEndpoints(podIP, Math.min(10_000, (graceS * 1000) / 2));
+    }
     await Promise.all([...this.containers.values()].map((cs) => this.stopContainer(cs, this.spec(cs.name), deadline)));
     for (const cancel of this.timers) cancel();
     this.timers.clear();

@@ -431,7 +431,7 @@ export class StreamServer {
       p.stderr!.on('data', (d: Buffer) => send(tty ? 1 : 2, d));
       p.stdin!.on('error', () => {});
       for (const b of early) p.stdin!.write(b);
-      if (!wantStdin || stdinEnded) p.stdin!.end();
+      if ((!wantStdin || stdinEnded) && !tty) p.stdin!.end();
       p.on('error', (e) => finish({ metadata: {}, status: 'Failure', message: e.message, reason: 'InternalError', code: 500 }));
       p.on('close', (code, signal) => finish(this.exitStatus(code, signal, command)));
     };
@@ -442,7 +442,9 @@ export class StreamServer {
       if (ch === 0 && wantStdin && body.length) {
         if (proc) proc.stdin!.write(body);
         else early.push(Buffer.from(body));
-      } else if (ch === 255 && body[0] === 0) {
+      } else if (ch === 255 && body[0] === 0 && !tty) {
+        // (With a terminal, the end of the client's stdin is not passed on: `script` would
+        // turn it into input bytes. The session ends when the client disconnects.)
         stdinEnded = true;
         proc?.stdin!.end();
       } else if (ch === 4 && !proc) launch(parseSize(body));
@@ -501,7 +503,7 @@ export class StreamServer {
       p.stderr!.on('data', (d: Buffer) => send(tty ? 'stdout' : 'stderr', d));
       p.stdin!.on('error', () => {});
       for (const b of early) p.stdin!.write(b);
-      if (!streams.has('stdin') || stdinEnded) p.stdin!.end();
+      if ((!streams.has('stdin') || stdinEnded) && !tty) p.stdin!.end();
       p.on('close', (code, signal) => finish(this.exitStatus(code, signal, command)));
     };
     session.on('close', () => {
@@ -514,6 +516,7 @@ export class StreamServer {
       if (type === 'stdin') {
         s.on('data', (d) => (proc ? proc.stdin!.write(d) : early.push(d)));
         s.on('end', () => {
+          if (tty) return; // see serveExecWs
           stdinEnded = true;
           proc?.stdin!.end();
         });

@@ -231,7 +231,8 @@ describe('node agent (root, netns mode)', { skip: isRoot ? false : 'needs root (
       const inner = `stty cols 111 rows 33; ${bin} --cache-dir=${cacheDir} exec -it pay-a -c probe -- sh -c 'tty; stty size; exit 6'`;
       // Asynchronously: the API server runs in this process and must keep answering.
       const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
-        const c = spawn('script', ['-qec', inner, '/dev/null'], { env: { ...process.env, KUBECONFIG: server.kubeconfig, HOME: cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+        // stdin stays open: util-linux script turns the end of its stdin into a byte on the terminal.
+        const c = spawn('script', ['-qec', inner, '/dev/null'], { env: { ...process.env, KUBECONFIG: server.kubeconfig, HOME: cacheDir }, stdio: ['pipe', 'pipe', 'pipe'] });
         let stdout = '';
         c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
         const killer = setTimeout(() => c.kill('SIGKILL'), 20_000);
@@ -375,18 +376,23 @@ describe('node agent (root, netns mode)', { skip: isRoot ? false : 'needs root (
           name: 'c',
           image: 'x',
           command: ['sh', '-c', `trap 'echo term >> ${marks}/order; exit 0' TERM; echo started >> ${marks}/order; while :; do sleep 0.1; done`],
-          lifecycle: { preStop: { exec: { command: ['sh', '-c', `echo prestop >> ${marks}/order`] } } },
+          lifecycle: {
+            postStart: { exec: { command: ['sh', '-c', `echo poststart >> ${marks}/order`] } },
+            preStop: { exec: { command: ['sh', '-c', `echo prestop >> ${marks}/order`] } },
+          },
         },
       ],
     });
     await createPod('stubborn', { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'x', command: ['sh', '-c', `trap '' TERM; echo up > ${marks}/stubborn; while :; do sleep 0.1; done`] }] });
     await waitPod('graceful', (x) => !!cstatus(x, 'c')?.state?.running, 'running');
     await waitPod('stubborn', (x) => !!cstatus(x, 'c')?.state?.running, 'running');
-    await pollUntil(() => existsSync(`${marks}/order`) && existsSync(`${marks}/stubborn`), { what: 'containers up' });
+    await pollUntil(() => existsSync(`${marks}/order`) && readFileSync(`${marks}/order`, 'utf8').includes('poststart') && existsSync(`${marks}/stubborn`), { what: 'containers up' });
     const uid = (await getPod('stubborn')).metadata.uid!;
     const t0 = Date.now();
     await Promise.all([deletePodAndWait('graceful'), deletePodAndWait('stubborn')]);
-    assert.equal(readFileSync(`${marks}/order`, 'utf8'), 'started\nprestop\nterm\n');
+    const order = readFileSync(`${marks}/order`, 'utf8').split('\n').filter(Boolean);
+    assert.deepEqual(order.filter((l) => l !== 'poststart'), ['started', 'prestop', 'term']);
+    assert.ok(order.indexOf('poststart') < order.indexOf('prestop'), 'postStart ran before preStop');
     assert.ok(Date.now() - t0 >= 900, 'the stubborn pod waited its grace period before SIGKILL');
     assert.equal(existsSync(`/sys/fs/cgroup/memory/skiff/${NODE}/${uid}`), false, 'cgroup removed');
     assert.equal(sh('ip', ['netns', 'list']).includes(podNetnsName(uid)), false, 'netns removed');
