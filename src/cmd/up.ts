@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findResource } from '../api/resources.js';
-import type { EndpointSlice, Node, Service } from '../api/types.js';
+import type { EndpointSlice, Node, Pod, Service } from '../api/types.js';
 import { isAlreadyExists, isConflict } from '../api/status-error.js';
 import { InformerFactory } from '../client/informer/informer-factory.js';
 import { RestClient } from '../client/rest-client.js';
@@ -155,10 +155,16 @@ async function publishDnsService(client: ApiClient, o: { clusterIP: string; node
       ],
     },
   } as Service;
-  try {
-    await client.create(services, service, { namespace: 'kube-system' });
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
+  // Kept from an earlier start on this data dir: the allocator would refuse its IP a second time.
+  const existing = await client.get<Service>(services, 'kube-dns', 'kube-system').catch(() => undefined);
+  if (!existing) {
+    try {
+      await client.create(services, service, { namespace: 'kube-system' });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  } else if (existing.spec?.clusterIP !== o.clusterIP) {
+    throw new Error(`Service kube-system/kube-dns has ClusterIP ${existing.spec?.clusterIP}, not ${o.clusterIP}: was --service-cidr changed for this data dir?`);
   }
   const slice = {
     apiVersion: 'discovery.k8s.io/v1',
@@ -274,9 +280,16 @@ export async function run(args: string[]): Promise<number> {
       const bridgeBefore = await realExec('ip', ['link', 'show', POD_BRIDGE], { check: false });
       if (bridgeBefore.code !== 0) undo.push({ what: 'pod bridge', fn: async () => void (await realExec('ip', ['link', 'del', POD_BRIDGE], { check: false })) });
     }
-    const [controlPlane, dns, agent] = await Promise.all([
-      startControlPlane({ kubeconfig: component('controllers'), logger: createLogger('controllers') }),
-      (async () => {
+    // Started side by side; each registers its stop the moment it is up, so a failure of one
+    // still stops the others.
+    const track = async <T extends { stop(): Promise<void> }>(what: string, starting: Promise<T>): Promise<T> => {
+      const component = await starting;
+      undo.push({ what, fn: () => component.stop() });
+      return component;
+    };
+    const results = await Promise.allSettled([
+      track('controllers', startControlPlane({ kubeconfig: component('controllers'), logger: createLogger('controllers') })),
+      track('dns', (async () => {
         const client = await RestClient.fromKubeconfig(component('dns'), { userAgent: 'skiff-dns' });
         const informers = new InformerFactory({ client, logger: log });
         let upstreams: Upstream[];
@@ -295,7 +308,11 @@ export async function run(args: string[]): Promise<number> {
           informers: {
             services: informers.informerFor<Service>(findResource('', 'services')!),
             endpointSlices: informers.informerFor<EndpointSlice>(findResource('discovery.k8s.io', 'endpointslices')!),
+            pods: informers.informerFor<Pod>(findResource('', 'pods')!),
           },
+          // Pods' source addresses reach the DNS unchanged only with their own IPs (netns mode):
+          // then ndots:5 search-path walks are answered in one round trip.
+          autopath: f.network === 'netns',
           startInformers: false,
           zone: f.clusterDomain,
           host: nodeIP,
@@ -306,16 +323,22 @@ export async function run(args: string[]): Promise<number> {
           logger: createLogger('dns'),
         });
         informers.start();
-        await publishDnsService(admin, { clusterIP: dnsIP, nodeIP, nodeName: f.nodeName, port: server.udpPort });
-        return {
+        const dnsStop = {
           async stop() {
             await server.close();
             informers.stop();
             client.close();
           },
         };
-      })(),
-      startAgent({
+        try {
+          await publishDnsService(admin, { clusterIP: dnsIP, nodeIP, nodeName: f.nodeName, port: server.udpPort });
+        } catch (err) {
+          await dnsStop.stop();
+          throw err;
+        }
+        return dnsStop;
+      })()),
+      track('agent', startAgent({
         kubeconfig: component('agent'),
         nodeName: f.nodeName,
         network: f.network,
@@ -324,11 +347,10 @@ export async function run(args: string[]): Promise<number> {
         clusterDns: [dnsIP],
         clusterDomain: f.clusterDomain,
         logger: createLogger('agent'),
-      }),
+      })),
     ]);
-    undo.push({ what: 'controllers', fn: () => controlPlane.stop() });
-    undo.push({ what: 'dns', fn: () => dns.stop() });
-    undo.push({ what: 'agent', fn: () => agent.stop() });
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const proxyClient = await RestClient.fromKubeconfig(component('proxy'), { userAgent: 'skiff-proxy' });
     const proxy = await startProxy({
