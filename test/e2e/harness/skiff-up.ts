@@ -63,14 +63,18 @@ export interface StartUpOptions {
    * user would allow with CAP_NET_BIND_SERVICE, so the seeds' port 80 works.
    */
   asUser?: number;
+  /** Start on the namespace and data dir of an earlier (stopped) cluster, which keeps cleaning them up. */
+  reuse?: Pick<UpCluster, 'netns' | 'dataDir'>;
 }
 
 export async function startUpCluster(t: Pick<TestContext, 'after'>, o: StartUpOptions): Promise<UpCluster> {
-  const netns = `skt-up-${o.name}-${process.pid % 10000}`;
-  spawnSync('ip', ['netns', 'del', netns]);
-  const add = spawnSync('ip', ['netns', 'add', netns], { encoding: 'utf8' });
-  if (add.status !== 0) throw new Error(`ip netns add ${netns}: ${add.stderr}`);
-  const dataDir = mkdtempSync(join(tmpdir(), `skt-up-${o.name}-`));
+  const netns = o.reuse?.netns ?? `skt-up-${o.name}-${process.pid % 10000}`;
+  if (!o.reuse) {
+    spawnSync('ip', ['netns', 'del', netns]);
+    const add = spawnSync('ip', ['netns', 'add', netns], { encoding: 'utf8' });
+    if (add.status !== 0) throw new Error(`ip netns add ${netns}: ${add.stderr}`);
+  }
+  const dataDir = o.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), `skt-up-${o.name}-`));
   const asUser: string[] = [];
   if (o.asUser !== undefined) {
     chownSync(dataDir, o.asUser, o.asUser);
@@ -108,6 +112,7 @@ export async function startUpCluster(t: Pick<TestContext, 'after'>, o: StartUpOp
   };
   t.after(async () => {
     await stop();
+    if (o.reuse) return;
     spawnSync('ip', ['netns', 'del', netns]);
     rmSync(dataDir, { recursive: true, force: true });
   });
