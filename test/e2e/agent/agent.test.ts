@@ -107,7 +107,8 @@ describe('node agent (root, netns mode)', { skip: isRoot ? false : 'needs root (
         { timeoutMs, what: `${name}: ${what}` },
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nlast status: ${JSON.stringify(last?.status)}`);
+      const events = (await eventsFor(name).catch(() => [])).map((e) => `${e.reason}: ${e.message}`);
+      throw new Error(`${(err as Error).message}\nlast status: ${JSON.stringify(last?.status)}\nevents: ${events.join('\n')}`);
     }
   }
 
