@@ -42,7 +42,9 @@ export class NftablesBackend implements ProxyBackend {
     const d = deltaRuleset(pending, this.known);
     if (d.text) {
       try {
-        if (this.o.session) await this.o.session.run(d.text);
+        // Big deltas (a burst of changes) go through `nft -f -` like full syncs: one line of
+        // megabytes is not what an interactive reader is for.
+        if (this.o.session && d.text.length < 1_000_000) await this.o.session.run(d.text);
         else await this.nft(d.text);
       } catch (err) {
         this.known = knownBefore;
