@@ -38,6 +38,7 @@ process.stdin.on('end', () => process.exit(0)); process.stdin.on('error', () => 
 export class NetnsDialer {
   private child?: ChildProcess;
   private ready?: Promise<void>;
+  private closing = false;
 
   constructor(
     private readonly netns: string,
@@ -57,7 +58,11 @@ export class NetnsDialer {
         if (out.includes('ready')) resolve();
       });
       child.on('error', reject);
-      child.on('exit', (code) => reject(new Error(`netns dialer helper exited ${code}`)));
+      child.on('exit', (code) => {
+        reject(new Error(`netns dialer helper exited ${code}`));
+        // Not while closing: a helper that died is started again by the next dial.
+        if (!this.closing && this.child === child) this.ready = undefined;
+      });
     });
     return this.ready;
   }
@@ -106,6 +111,7 @@ export class NetnsDialer {
   }
 
   close(): void {
+    this.closing = true;
     this.child?.stdin?.end();
     this.child?.kill();
     try {
