@@ -164,7 +164,9 @@ export class ProbeWorker {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.cancel = this.setTimer(() => void this.tick(), ms);
+    this.cancel = this.setTimer(() => {
+      this.tick().catch(() => this.schedule((this.opts.probe.periodSeconds ?? 10) * 1000));
+    }, ms);
   }
 
   private async tick(): Promise<void> {
@@ -189,7 +191,11 @@ export class ProbeWorker {
       if (this.failures >= (p.failureThreshold ?? 3)) this.result = false;
     }
     const changed = before !== this.result;
-    this.opts.onResult(this.opts.kind, this.result, outcome, changed);
+    try {
+      this.opts.onResult(this.opts.kind, this.result, outcome, changed);
+    } catch {
+      /* a failing listener must not stop the probe loop */
+    }
     // A startup probe stops once it has succeeded.
     if (this.opts.kind === 'startup' && this.result) return;
     if (fastPhase && !outcome.ok) {
