@@ -3,6 +3,7 @@
  * (`as=Table;g=meta.k8s.io`) and PartialObjectMetadata, for single objects, lists and watch
  * events. Lists are assembled from each object's cached JSON text, not re-serialised.
  */
+import type { ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceInfo } from '../api/resources.js';
@@ -80,6 +81,25 @@ export function renderObject(info: ResourceInfo, obj: KubeObject, f: OutputForma
 export interface ListItem {
   readonly json: string;
   obj(): KubeObject;
+}
+
+/**
+ * A JSON list written in slices as it is assembled (no single giant string or Buffer):
+ * the head, then items joined a few hundred at a time.
+ */
+export function writeJsonList(res: ServerResponse, info: ResourceInfo, list: readonly ListItem[], meta: ListMetaOut): void {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json');
+  const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+  let buf = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(apiVersion)},"metadata":${JSON.stringify(meta)},"items":[`;
+  for (let i = 0; i < list.length; i++) {
+    buf += i === 0 ? list[i]!.json : `,${list[i]!.json}`;
+    if (buf.length >= 1 << 20) {
+      res.write(buf);
+      buf = '';
+    }
+  }
+  res.end(`${buf}]}`);
 }
 
 /** A list: JSON is assembled from each item's text; other formats parse the items. */

@@ -12,7 +12,7 @@ import { isStorageError } from '../../storage/storage.js';
 import type { ApiRequest, ServerDeps } from '../context.js';
 import { sendRaw } from '../http-util.js';
 import { buildFilter, nameFromFieldSelector, type ObjectFilter } from '../model.js';
-import { contentTypeOf, negotiateOutput, renderList, type ListMetaOut } from '../output.js';
+import { contentTypeOf, negotiateOutput, renderList, writeJsonList, type ListMetaOut } from '../output.js';
 import { translateStorageError } from '../storage-errors.js';
 import { cachedFromKv, type CachedObject } from '../watch-cache.js';
 
@@ -178,6 +178,10 @@ async function listFromStorage(
 export async function handleList(deps: ServerDeps, r: ApiRequest): Promise<void> {
   const format = negotiateOutput(r.req.headers.accept, r.query);
   const { items, meta } = await listObjects(deps, r.info, r.ri.namespace, r.query);
+  if (format.kind === 'json' && items.length > 1000) {
+    writeJsonList(r.res, r.info, items, meta);
+    return;
+  }
   const body = renderList(r.info, items, format, meta, deps.clock.now());
   sendRaw(r.res, 200, contentTypeOf(format), body);
 }
