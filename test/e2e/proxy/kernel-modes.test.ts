@@ -86,6 +86,13 @@ for (const mode of ['nftables', 'iptables'] as const) {
     const afterExpiry = await topo.http('198.19.0.11', 80, 6, { pauseMs: 1300 });
     assert.ok(new Set(afterExpiry).size > 1, `affinity expires: ${JSON.stringify(afterExpiry)}`);
 
+    // --- externalIPs ---------------------------------------------------------------------
+    await synced(() => {
+      svcs.set(makeService({ name: 'ext', clusterIP: '198.19.0.14', ports: [{ port: 8000 }], externalIPs: ['198.19.100.1'] }));
+      slices.set(makeSlice({ service: 'ext', ports: [{ port: 8080 }], endpoints: [ep(1), ep(2)] }));
+    });
+    assert.deepEqual(new Set(await topo.http('198.19.100.1', 8000, 12)), new Set(['pod1', 'pod2']), 'externalIP');
+
     // --- externalTrafficPolicy Local (+ health check) and internalTrafficPolicy Local --------
     await synced(() => {
       svcs.set(makeService({ name: 'loc', clusterIP: '198.19.0.12', type: 'NodePort', ports: [{ port: 80, nodePort: 30081 }], externalTrafficPolicy: 'Local', healthCheckNodePort: 32100 }));

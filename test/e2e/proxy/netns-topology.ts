@@ -83,7 +83,12 @@ export class Topology {
 
   /** Starts (or restarts) the servers of pod i answering `name`. */
   async serve(i: number, name: string): Promise<void> {
-    this.servers.get(this.pods[i]!)?.kill('SIGKILL');
+    const old = this.servers.get(this.pods[i]!);
+    if (old && old.exitCode === null && old.signalCode === null) {
+      const gone = new Promise<void>((r) => old.once('exit', () => r()));
+      old.kill('SIGKILL');
+      await gone; // its ports are free only once it is gone
+    }
     const child = spawn('ip', ['netns', 'exec', this.pods[i]!, process.execPath, TOOLS, 'serve', name], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.servers.set(this.pods[i]!, child);
     await new Promise<void>((resolve, reject) => {
