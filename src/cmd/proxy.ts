@@ -53,6 +53,12 @@ export interface StartProxyOptions {
   metricsListen?: string;
   /** Where healthCheckNodePort servers listen (default 0.0.0.0; undefined node IPs → all). */
   healthCheckBindAddress?: string;
+  /**
+   * userspace mode: where ClusterIPs live. `loopback` (default without --netns): they are 127/8
+   * addresses already. `dummy`: they are added to a link of this namespace (root; what
+   * `skiff up --network netns --proxy-mode userspace` needs for pods to reach them).
+   */
+  userspaceAddressMode?: 'loopback' | 'dummy';
   /** Remove every rule when stopping. */
   cleanupOnStop?: boolean;
   logger?: Logger;
@@ -95,7 +101,7 @@ export function createBackend(o: StartProxyOptions & { nodeIPs: string[] }): Pro
         const self = [process.execPath, ...process.execArgv, process.argv[1]!];
         return new NetnsUserspaceBackend(['ip', 'netns', 'exec', o.netns, ...self, 'proxy', '--userspace-dataplane', ...o.nodeIPs.flatMap((ip) => ['--node-ip', ip])]);
       }
-      return new UserspaceBackend({ addressMode: o.netns ? 'dummy' : 'loopback', nodeIPs: o.nodeIPs, exec: o.exec ?? realExec, clock: o.clock, logger });
+      return new UserspaceBackend({ addressMode: o.userspaceAddressMode ?? (o.netns ? 'dummy' : 'loopback'), nodeIPs: o.nodeIPs, exec: o.exec ?? realExec, clock: o.clock, logger });
     }
     case 'ipvs':
       throw new Error(IPVS_UNAVAILABLE);

@@ -56,6 +56,7 @@ Flags:
   --node-port-range A-B    NodePort range (default ${DEFAULT_NODE_PORT_RANGE})
   --cluster-domain DOMAIN  DNS zone (default cluster.local)
   --dns-upstream LIST      where other names are forwarded (IP[:PORT],...; "none"; default: /etc/resolv.conf)
+  --lb-pool CIDR           addresses for LoadBalancer Services (status.loadBalancer.ingress); none by default
   -h, --help
 `;
 
@@ -76,6 +77,7 @@ interface UpFlags {
   nodePortRange: string;
   clusterDomain: string;
   dnsUpstream?: string;
+  lbPool?: string;
 }
 
 function parseFlags(args: string[]): UpFlags | 'help' {
@@ -95,6 +97,7 @@ function parseFlags(args: string[]): UpFlags | 'help' {
       'node-port-range': { type: 'string', default: DEFAULT_NODE_PORT_RANGE },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       'dns-upstream': { type: 'string' },
+      'lb-pool': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -128,6 +131,7 @@ function parseFlags(args: string[]): UpFlags | 'help' {
     nodePortRange: values['node-port-range'],
     clusterDomain: values['cluster-domain'],
     dnsUpstream: values['dns-upstream'],
+    lbPool: values['lb-pool'],
   };
 }
 
@@ -359,6 +363,8 @@ export async function run(args: string[]): Promise<number> {
       client: proxyClient,
       nodeIPs: [nodeIP],
       clusterCIDR: f.clusterCidr,
+      lbPool: f.lbPool,
+      userspaceAddressMode: f.network === 'netns' ? 'dummy' : 'loopback',
       cleanupOnStop: true,
       logger: createLogger('proxy'),
     });
