@@ -236,6 +236,8 @@ async function main(): Promise<void> {
   await server.stop();
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  const heapEmpty = process.memoryUsage().heapUsed;
   const storage = await SqliteStorage.open({ path: join(server.dataDir, 'state.db'), compactIntervalMs: 0 });
   cleanups.push(() => storage.close());
   gc();
@@ -247,7 +249,10 @@ async function main(): Promise<void> {
   const cachedPods = cache.forResource(findResource('', 'pods')!).objects.size;
   cache.close();
   console.log(`\n5. memory per stored pod (${cachedPods} pods of ${storedSize} B JSON each as served, with defaults and managedFields):`);
-  console.log(`   watch cache, retained after GC: ${fmt((heapAfter - heapBefore) / cachedPods / 1024, 2)} KiB per pod (target < 4 KiB)`);
+  console.log(`   watch cache, retained after GC: ${fmt((heapAfter - heapBefore) / cachedPods / 1024, 2)} KiB per pod`);
+  // What the server as a whole keeps per pod: SQLite's in-memory latest-value index plus the
+  // watch cache (they may share the JSON strings). This is the figure the target is about.
+  console.log(`   storage index + watch cache, retained after GC: ${fmt((heapAfter - heapEmpty) / cachedPods / 1024, 2)} KiB per pod (target < 4 KiB)`);
   console.log(`   server process RSS ${fmt(rssBefore / 1024)} MiB -> ${fmt(rssAfter / 1024)} MiB: ${fmt(((rssAfter - rssBefore) * 1024) / totalPods / 1024, 2)} KiB per pod over ${totalPods} pods (includes uncollected garbage and SQLite's page cache)`);
 }
 
