@@ -63,6 +63,8 @@ export interface StartUpOptions {
    * user would allow with CAP_NET_BIND_SERVICE, so the seeds' port 80 works.
    */
   asUser?: number;
+  /** Runs once the namespace exists, before `skiff up` starts in it (e.g. to start etcd there). */
+  beforeStart?: (netns: string) => Promise<void>;
   /** Start on the namespace and data dir of an earlier (stopped) cluster, which keeps cleaning them up. */
   reuse?: Pick<UpCluster, 'netns' | 'dataDir'>;
 }
@@ -83,6 +85,7 @@ export async function startUpCluster(t: Pick<TestContext, 'after'>, o: StartUpOp
     asUser.push('setpriv', `--reuid=${o.asUser}`, `--regid=${o.asUser}`, '--clear-groups');
   }
   const cacheDir = join(dataDir, 'kubectl-cache');
+  await o.beforeStart?.(netns);
   let out = '';
   const child: ChildProcess = spawn(
     'ip',
