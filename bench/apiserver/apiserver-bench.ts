@@ -238,7 +238,8 @@ async function main(): Promise<void> {
   const gc = vm.runInNewContext('gc') as () => void;
   gc();
   const heapEmpty = process.memoryUsage().heapUsed;
-  const storage = await SqliteStorage.open({ path: join(server.dataDir, 'state.db'), compactIntervalMs: 0 });
+  // Opened as `skiff server` opens it (src/cmd/server.ts): no in-memory latest-value index.
+  const storage = await SqliteStorage.open({ path: join(server.dataDir, 'state.db'), compactIntervalMs: 0, cacheLatest: false });
   cleanups.push(() => storage.close());
   gc();
   const heapBefore = process.memoryUsage().heapUsed;

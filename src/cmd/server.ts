@@ -42,7 +42,9 @@ export async function openStorage(choice: StorageChoice): Promise<Storage> {
     }
     case 'sqlite': {
       const { SqliteStorage } = await import('../storage/sqlite/sqlite-storage.js');
-      return SqliteStorage.open({ path: join(choice.dataDir, 'state.db') });
+      // The API server's watch cache already holds every object in memory and answers reads;
+      // a second in-memory copy in the storage would double the memory per object.
+      return SqliteStorage.open({ path: join(choice.dataDir, 'state.db'), cacheLatest: false });
     }
     case 'etcd': {
       const { EtcdStorage } = await import('../storage/etcd/etcd-storage.js');
