@@ -5,14 +5,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { hostname } from 'node:os';
-import { InformerFactory } from '../client/informer/informer-factory.js';
-import { RestClient } from '../client/rest-client.js';
-import { LeaderElector } from '../controllers/leader-election/leader-elector.js';
-import { CONTROLLER_NAMES, startControllerManager } from '../controllers/manager.js';
+import { CONTROLLER_NAMES } from '../controllers/manager.js';
 import { ControllerMetrics } from '../controllers/shared/controller-metrics.js';
-import { startScheduler } from '../scheduler/scheduler.js';
 import { createLogger } from '../util/logger.js';
+import { startControlPlane } from './control-plane.js';
 
 const HELP = `Usage: skiff controllers --kubeconfig FILE [flags]
 
@@ -64,8 +60,6 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger('controllers');
-  const client = await RestClient.fromKubeconfig(values.kubeconfig);
-  const informers = new InformerFactory({ client, logger: log });
   const seconds = (v: string | undefined) => (v === undefined ? undefined : Number(v) * 1000);
   const stoppers: Array<() => Promise<void>> = [];
   const metrics = new ControllerMetrics();
@@ -86,57 +80,26 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`skiff controllers: metrics on http://${addr.address}:${addr.port}/metrics\n`);
     stoppers.push(() => new Promise((r) => server.close(() => r())));
   }
-  if (!values['no-controllers']) {
-    const mgr = await startControllerManager({
-      client,
-      informers,
-      logger: log,
-      controllers: values.controllers?.split(',').map((s) => s.trim()).filter(Boolean),
-      leaderElection: values['leader-elect'] ? { identity: values['leader-elect-identity'] ?? `${hostname()}_${process.pid}`, leaseDurationMs: seconds(values['lease-duration']) } : false,
-      nodeMonitorGracePeriodMs: seconds(values['node-monitor-grace-period']),
-      podEvictionTimeoutMs: seconds(values['pod-eviction-timeout']),
-      workers: values.workers ? Number(values.workers) : undefined,
-      metrics,
-    });
-    stoppers.push(() => mgr.stop());
-  }
-  if (!values['no-scheduler']) {
-    if (values['leader-elect']) {
-      // The scheduler elects its own leader (as kube-scheduler does), on its own Lease.
-      let current: Promise<{ stop(): Promise<void> }> | undefined;
-      const elector = new LeaderElector({
-        client,
-        identity: values['leader-elect-identity'] ?? `${hostname()}_${process.pid}`,
-        name: 'skiff-scheduler',
-        leaseDurationMs: seconds(values['lease-duration']),
-        logger: log,
-        onStartedLeading: () => {
-          current = startScheduler({ client, informers, logger: log });
-        },
-        onStoppedLeading: () => {
-          const c = current;
-          current = undefined;
-          void c?.then((s) => s.stop());
-        },
-      });
-      elector.start();
-      stoppers.push(async () => {
-        await elector.stop();
-        await (await current)?.stop();
-      });
-    } else {
-      const s = await startScheduler({ client, informers, logger: log });
-      stoppers.push(() => s.stop());
-    }
-  }
-  informers.start();
+  const controlPlane = await startControlPlane({
+    kubeconfig: values.kubeconfig,
+    logger: log,
+    controllerManager: !values['no-controllers'],
+    scheduler: !values['no-scheduler'],
+    controllers: values.controllers?.split(',').map((s) => s.trim()).filter(Boolean),
+    leaderElection: values['leader-elect'] === true,
+    identity: values['leader-elect-identity'],
+    leaseDurationMs: seconds(values['lease-duration']),
+    nodeMonitorGracePeriodMs: seconds(values['node-monitor-grace-period']),
+    podEvictionTimeoutMs: seconds(values['pod-eviction-timeout']),
+    workers: values.workers ? Number(values.workers) : undefined,
+    metrics,
+  });
+  stoppers.push(() => controlPlane.stop());
   log.info('controllers running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  for (const s of stoppers) await s();
-  informers.stop();
-  client.close();
+  for (const s of stoppers.reverse()) await s();
   return 0;
 }
