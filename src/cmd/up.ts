@@ -356,6 +356,13 @@ export async function run(args: string[]): Promise<number> {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
+    if (f.network === 'netns') {
+      // Like a Kubernetes node, this one reaches ClusterIPs itself (curl <ClusterIP> on the
+      // node): the proxy's output hook rewrites them, the route only has to exist. In a bare
+      // namespace there is no default route, so give the service range one via the bridge.
+      const added = await realExec('ip', ['route', 'add', f.serviceCidr, 'dev', POD_BRIDGE], { check: false });
+      if (added.code === 0) undo.push({ what: 'service route', fn: async () => void (await realExec('ip', ['route', 'del', f.serviceCidr, 'dev', POD_BRIDGE], { check: false })) });
+    }
     const proxyClient = await RestClient.fromKubeconfig(component('proxy'), { userAgent: 'skiff-proxy' });
     const proxy = await startProxy({
       mode: f.proxyMode,

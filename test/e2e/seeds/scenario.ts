@@ -177,10 +177,13 @@ export async function runSeedsScenario(t: TestContext, c: UpCluster, mode: ModeA
     assert.equal(long.stdout.trim(), 'pay');
   });
 
-  await t.test('4. the NodePort answers on the node address', async () => {
+  await t.test('4. the NodePort answers on the node address; the node reaches the ClusterIP too', async () => {
     const r = await c.inNetns(['curl', '-s', '-m', '5', `http://${c.nodeIP}:30114/`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'pay');
+    const clusterIP = (await c.kubectl(['get', 'svc', 'service-pay-v1', '-o', 'jsonpath={.spec.clusterIP}'])).stdout.trim();
+    const viaClusterIP = await c.inNetns(['curl', '-s', '-m', '5', `http://${clusterIP}/`]);
+    assert.equal(viaClusterIP.stdout.trim(), 'pay', viaClusterIP.stderr);
   });
 
   await t.test('5. the headless Service resolves to its pods; the ExternalName to a CNAME', async () => {
