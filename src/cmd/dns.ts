@@ -57,6 +57,22 @@ export function resolvConfUpstreams(text: string, self: { host: string; port: nu
   return out;
 }
 
+/**
+ * The forwarders for a `--upstream` flag: "none", a list `IP[:PORT],...`, or (unset) the
+ * machine's resolv.conf nameservers minus the server's own address `self`.
+ */
+export function upstreamsFromFlag(flag: string | undefined, self: { host: string; port: number }): Upstream[] {
+  if (flag === 'none') return [];
+  if (flag) return flag.split(',').filter(Boolean).map(parseUpstream);
+  let text = '';
+  try {
+    text = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    // no resolv.conf: nothing to forward to
+  }
+  return resolvConfUpstreams(text, self);
+}
+
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -94,18 +110,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const listen = splitHostPort(values.listen, 53);
-  let upstreams: Upstream[];
-  if (values.upstream === 'none') upstreams = [];
-  else if (values.upstream) upstreams = values.upstream.split(',').filter(Boolean).map(parseUpstream);
-  else {
-    let text = '';
-    try {
-      text = readFileSync('/etc/resolv.conf', 'utf8');
-    } catch {
-      // no resolv.conf: no forwarding
-    }
-    upstreams = resolvConfUpstreams(text, listen);
-  }
+  const upstreams = upstreamsFromFlag(values.upstream, listen);
   const workers = Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     process.stderr.write('skiff dns: --workers must be 1..64\n');

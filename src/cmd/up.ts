@@ -7,7 +7,7 @@
  * Stop (SIGINT/SIGTERM) runs the start-up in reverse: pods stopped gracefully, rules, links and
  * namespaces removed, the data dir unlocked. The data dir keeps the cluster for the next start.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,8 +24,7 @@ import { realExec } from '../util/exec.js';
 import { createLogger } from '../util/logger.js';
 import { startAgent } from './agent.js';
 import { startControlPlane } from './control-plane.js';
-import { resolvConfUpstreams } from './dns.js';
-import { parseUpstream, type Upstream } from '../dns/forward/forwarder.js';
+import { upstreamsFromFlag } from './dns.js';
 import { startProxy, type ProxyMode } from './proxy.js';
 import { openStorage } from './server.js';
 import { lockDataDir } from './up-lock.js';
@@ -296,18 +295,7 @@ export async function run(args: string[]): Promise<number> {
       track('dns', (async () => {
         const client = await RestClient.fromKubeconfig(component('dns'), { userAgent: 'skiff-dns' });
         const informers = new InformerFactory({ client, logger: log });
-        let upstreams: Upstream[];
-        if (f.dnsUpstream === 'none') upstreams = [];
-        else if (f.dnsUpstream) upstreams = f.dnsUpstream.split(',').filter(Boolean).map(parseUpstream);
-        else {
-          let text = '';
-          try {
-            text = readFileSync('/etc/resolv.conf', 'utf8');
-          } catch {
-            // no resolv.conf: nothing to forward to
-          }
-          upstreams = resolvConfUpstreams(text, { host: nodeIP, port: dnsPort });
-        }
+        const upstreams = upstreamsFromFlag(f.dnsUpstream, { host: nodeIP, port: dnsPort });
         const server = await startDnsServer({
           informers: {
             services: informers.informerFor<Service>(findResource('', 'services')!),

@@ -3,7 +3,7 @@
  * --cache-dir, asynchronously (an in-process API server must keep serving meanwhile).
  * `version: '1.29'` runs /usr/lib/google-cloud-sdk/bin/kubectl.1.29 directly.
  */
-import { spawn } from 'node:child_process';
+import { runCommand, type CommandResult } from './run-command.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,11 +19,7 @@ export function kubectlPath(version?: string): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type KubectlResult = CommandResult;
 
 export interface KubectlOptions {
   kubeconfig: string;
@@ -36,26 +32,10 @@ export interface KubectlOptions {
 export function kubectl(args: readonly string[], o: KubectlOptions): Promise<KubectlResult> {
   const bin = kubectlPath(o.version);
   if (!bin) return Promise.reject(new Error(`kubectl ${o.version ?? ''} not installed under ${KUBECTL_DIR}`));
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, [`--cache-dir=${o.cacheDir}`, ...args], {
-      env: { ...process.env, KUBECONFIG: o.kubeconfig, HOME: o.cacheDir },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 30_000);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(o.input ?? '');
+  return runCommand([bin, `--cache-dir=${o.cacheDir}`, ...args], {
+    env: { ...process.env, KUBECONFIG: o.kubeconfig, HOME: o.cacheDir },
+    input: o.input,
+    timeoutMs: o.timeoutMs,
   });
 }
 

@@ -4,6 +4,7 @@
  * namespace. Test CIDRs are in 198.18.0.0/15; DNS forwarding is off so nothing leaves.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { runCommand } from './run-command.js';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,26 +27,7 @@ export interface UpCluster {
   stop(): Promise<number | null>;
 }
 
-function run(argv: readonly string[], o: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 30_000);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(o.input ?? '');
-  });
-}
+const run = runCommand;
 
 export function rootSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, nftables)';
