@@ -25,7 +25,16 @@ async function ensure(registry: Registry, resource: string, group: string, obj: 
     try {
       await registry.create(info, obj.metadata.namespace, obj);
     } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
+      // Another server bootstrapping the same etcd at the same moment may win: for the
+      // `kubernetes` Service its fixed ClusterIP is then refused (422 "already allocated")
+      // before the name clash is seen. Either way, the object existing now is success.
+      if (isAlreadyExists(err)) return;
+      // The winner writes its allocation before the object: give it a moment to land.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        if (await registry.find(info, obj.metadata.name!, obj.metadata.namespace)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw err;
     }
     return;
   }
