@@ -67,6 +67,14 @@ export async function startUpCluster(t: Pick<TestContext, 'after'>, o: StartUpOp
     asUser.push('setpriv', `--reuid=${o.asUser}`, `--regid=${o.asUser}`, '--clear-groups');
   }
   const cacheDir = join(dataDir, 'kubectl-cache');
+  // Registered before anything can fail, so a failed start still removes the namespace.
+  const started: { stop?: () => Promise<number | null> } = {};
+  t.after(async () => {
+    await started.stop?.();
+    if (o.reuse) return;
+    spawnSync('ip', ['netns', 'del', netns]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   await o.beforeStart?.(netns);
   let out = '';
   const child: ChildProcess = spawn(
@@ -85,7 +93,7 @@ export async function startUpCluster(t: Pick<TestContext, 'after'>, o: StartUpOp
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stopped: Promise<number | null> | undefined;
-  const stop = () => {
+  const stop = (started.stop = () => {
     if (!stopped) {
       child.kill('SIGINT');
       stopped = Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]).then((code) => {
@@ -94,12 +102,6 @@ export async function startUpCluster(t: Pick<TestContext, 'after'>, o: StartUpOp
       });
     }
     return stopped;
-  };
-  t.after(async () => {
-    await stop();
-    if (o.reuse) return;
-    spawnSync('ip', ['netns', 'del', netns]);
-    rmSync(dataDir, { recursive: true, force: true });
   });
   await pollUntil(() => /ready in/.test(out) || child.exitCode !== null, { timeoutMs: o.readyTimeoutMs ?? 30_000, what: 'skiff up to be ready' });
   if (!/ready in/.test(out)) throw new Error(`skiff up exited ${child.exitCode} before ready:\n${out}`);
