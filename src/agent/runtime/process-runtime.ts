@@ -240,7 +240,10 @@ export class ProcessRuntime {
     const finishedAtMs = this.now();
     let reason: ContainerExit['reason'] = exitCode === 0 ? 'Completed' : 'Error';
     if (this.opts.cgroups && exitCode === 137 && this.opts.cgroups.oomKills(podUID, container) > record.oomBaseline) reason = 'OOMKilled';
-    // Processes that left the group but stayed in the cgroup go with their container.
+    // The container ends with its wrapper: whatever is left of its process group (the command,
+    // when the wrapper itself was killed) goes too, and so do processes that left the group
+    // but stayed in the cgroup.
+    killQuiet(-record.pid, 'SIGKILL');
     if (this.opts.cgroups) for (const pid of this.opts.cgroups.pids(podUID, container)) killQuiet(pid, 'SIGKILL');
     await r?.pump.finish();
     if (r?.poll) clearInterval(r.poll);
