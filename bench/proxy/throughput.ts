@@ -16,6 +16,7 @@ import type { EndpointInfo, ServicePortState } from '../../src/proxy/types.js';
 const SECONDS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const NS = `skt-px-tp-${process.pid}`;
+const NSC = `skt-px-tc-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-proxy-'));
 const children: ChildProcess[] = [];
 
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
     const u2 = await spawnReady(process.execPath, [...tsx, '127.0.0.84', '8080', '127.0.0.81', '8080', '2']);
     configs.push({ name: '(c2) Skiff userspace, 2 workers', url: 'http://127.0.0.84:8080/', ref: [1, 'HAProxy'], pid: u2.pid });
     if (process.getuid?.() === 0) {
-      // Kernel modes: wrk and nginx in one netns; the ClusterIP is DNATed on OUTPUT.
+      // Kernel modes: nginx and the rules in one netns, wrk in another; the ClusterIP is DNATed on PREROUTING.
       await realExec('ip', ['netns', 'add', NS]);
       const inNs = execInNetns(realExec, NS);
       await inNs('ip', ['link', 'set', 'lo', 'up']);
@@ -165,14 +166,28 @@ async function main(): Promise<void> {
       // Locally generated packets are routed before the OUTPUT nat hook: the service range needs a route.
       await inNs('ip', ['route', 'add', '198.19.0.0/17', 'dev', 'lo']);
       await startNginx('198.18.0.2:8080', NS);
-      const direct = configs.push({ name: "(a') direct to nginx (in netns)", url: 'http://198.18.0.2:8080/', netns: NS }) - 1;
+      // The client (wrk) sits in a namespace of its own behind a veth, as a pod or another host
+      // would: its connections arrive through PREROUTING like real Service traffic. (With wrk in
+      // the server's namespace, every new connection's DNATed tuple can collide with the
+      // server's TIME_WAIT sockets, which measured the benchmark rather than the proxy.)
+      await realExec('ip', ['netns', 'add', NSC]);
+      const inClient = execInNetns(realExec, NSC);
+      await inNs('ip', ['link', 'add', 'skt-vs', 'type', 'veth', 'peer', 'name', 'skt-vc', 'netns', NSC]);
+      await inNs('ip', ['addr', 'add', '198.18.9.1/30', 'dev', 'skt-vs']);
+      await inNs('ip', ['link', 'set', 'skt-vs', 'up']);
+      await inClient('ip', ['link', 'set', 'lo', 'up']);
+      await inClient('ip', ['addr', 'add', '198.18.9.2/30', 'dev', 'skt-vc']);
+      await inClient('ip', ['link', 'set', 'skt-vc', 'up']);
+      await inClient('ip', ['route', 'add', '198.18.0.2/32', 'via', '198.18.9.1']);
+      await inClient('ip', ['route', 'add', '198.19.0.0/17', 'via', '198.18.9.1']);
+      const direct = configs.push({ name: "(a') direct to nginx (client in its own netns)", url: 'http://198.18.0.2:8080/', netns: NSC }) - 1;
       const snap = kernelSnapshot();
       const nftSvc = snap.get('bench/nginx:/TCP')!;
       await new NftablesBackend({ exec: inNs, nodeIPs: [] }).sync({ nodeName: 'n', ports: snap }, [], true);
       const iptSvc = { ...nftSvc, id: 'bench/nginx-ipt:/TCP', clusterIPs: ['198.19.0.11'] };
       await new IptablesBackend({ exec: inNs }).sync({ nodeName: 'n', ports: new Map([[iptSvc.id, iptSvc]]) }, [], true);
-      configs.push({ name: '(d) Skiff nftables (DNAT)', url: 'http://198.19.0.10:80/', netns: NS, ref: [direct, 'direct'] });
-      configs.push({ name: '(e) Skiff iptables (DNAT)', url: 'http://198.19.0.11:80/', netns: NS, ref: [direct, 'direct'] });
+      configs.push({ name: '(d) Skiff nftables (DNAT)', url: 'http://198.19.0.10:80/', netns: NSC, ref: [direct, 'direct'] });
+      configs.push({ name: '(e) Skiff iptables (DNAT)', url: 'http://198.19.0.11:80/', netns: NSC, ref: [direct, 'direct'] });
     } else {
       console.error('not root: kernel modes skipped');
     }
@@ -210,6 +225,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await realExec('ip', ['netns', 'del', NS], { check: false });
+    await realExec('ip', ['netns', 'del', NSC], { check: false });
     rmSync(dir, { recursive: true, force: true });
   }
 }
