@@ -48,7 +48,7 @@ Flags:
   --port PORT              API server port (default 6443; 0 = any free port)
   --node-name NAME         the Node's name (default: the hostname)
   --node-ip IP             the node's address (default: this namespace's first global IPv4;
-                           in a bare namespace Skiff sets up 198.19.255.254 on link skiff-node)
+                           in a bare namespace Skiff adds 198.19.255.254 to lo)
   --service-cidr CIDR      ClusterIP range (default ${DEFAULT_SERVICE_CIDR}, host mode ${HOST_MODE_SERVICE_CIDR};
                            kube-dns = the 10th address)
   --cluster-cidr CIDR      pod range (default ${DEFAULT_CLUSTER_CIDR})
