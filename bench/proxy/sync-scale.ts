@@ -9,6 +9,7 @@ import { NftablesBackend } from '../../src/proxy/nftables/nftables-backend.js';
 import { NftSession } from '../../src/proxy/nftables/nft-session.js';
 import { IptablesBackend } from '../../src/proxy/iptables/iptables-backend.js';
 import type { EndpointInfo, ProxyBackend, ServicePortState } from '../../src/proxy/types.js';
+import { servicePort } from '../../src/proxy/golden-fixtures.js';
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const EPS = Number(process.argv[3] ?? 10);
@@ -24,26 +25,15 @@ function service(i: number): ServicePortState {
     const n = i * EPS + e;
     eps.push({ ip: `198.18.${(n >>> 8) & 255}.${n & 255}`, port: 8080 + (n >>> 16), ready: true, serving: true, terminating: false, isLocal: false, nodeName: 'n' });
   }
-  return {
+  return servicePort({
     id: `bench/svc-${i}:http/TCP`,
     namespace: 'bench',
     name: `svc-${i}`,
     portName: 'http',
-    protocol: 'TCP',
-    port: 80,
     clusterIPs: [ip(0xc6130000, i + 1)], // 198.19.x.y
     nodePort: i < 2000 ? 30000 + i : 0,
-    loadBalancerIPs: [],
-    externalIPs: [],
-    affinityTimeoutSeconds: 0,
-    externalPolicyLocal: false,
-    internalPolicyLocal: false,
-    healthCheckNodePort: 0,
-    endpoints: eps,
-    clusterEndpoints: eps,
-    externalEndpoints: eps,
-    localEndpointCount: 0,
-  };
+    eps,
+  });
 }
 
 /** CPU seconds (user+sys) of finished child processes (nft / iptables-restore and the kernel work they caused). */

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
-import { AUTOSCALING, DEFINITIONS, META, definitionNameFor, type Definition, type FieldSpec, type FieldType } from './schema-table.js';
+import { AUTOSCALING, DEFINITIONS, META, definitionNameFor, kubernetesFieldExtensions, type Definition, type FieldSpec, type FieldType } from './schema-table.js';
 
 type Json = Record<string, unknown>;
 
@@ -54,13 +54,7 @@ function typeSchema(t: FieldType, description?: string): Json {
 }
 
 function fieldSchema(f: FieldSpec): Json {
-  const s = typeSchema(f.type, f.description);
-  if (f.listType) s['x-kubernetes-list-type'] = f.listType;
-  if (f.listMapKeys) s['x-kubernetes-list-map-keys'] = f.listMapKeys;
-  if (f.mapType) s['x-kubernetes-map-type'] = f.mapType;
-  if (f.mergeKey) s['x-kubernetes-patch-merge-key'] = f.mergeKey;
-  if (f.patchStrategy) s['x-kubernetes-patch-strategy'] = f.patchStrategy;
-  return s;
+  return Object.assign(typeSchema(f.type, f.description), kubernetesFieldExtensions(f));
 }
 
 function definitionSchema(def: Definition): Json {

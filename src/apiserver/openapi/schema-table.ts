@@ -673,3 +673,17 @@ export function refOf(t: FieldType | undefined): string | undefined {
   if (t.kind === 'array' || t.kind === 'map') return refOf(t.kind === 'array' ? t.items : t.values);
   return undefined;
 }
+
+/**
+ * The `x-kubernetes-*` extensions of a field, the same in the v3 and v2 documents (kubectl reads
+ * the patch merge keys and list types from them).
+ */
+export function kubernetesFieldExtensions(f: FieldSpec): Record<string, unknown> {
+  const x: Record<string, unknown> = {};
+  if (f.listType) x['x-kubernetes-list-type'] = f.listType;
+  if (f.listMapKeys) x['x-kubernetes-list-map-keys'] = f.listMapKeys;
+  if (f.mapType) x['x-kubernetes-map-type'] = f.mapType;
+  if (f.mergeKey) x['x-kubernetes-patch-merge-key'] = f.mergeKey;
+  if (f.patchStrategy) x['x-kubernetes-patch-strategy'] = f.patchStrategy;
+  return x;
+}
