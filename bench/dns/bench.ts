@@ -27,6 +27,9 @@ const { values } = parseArgs({
     'skip-memory': { type: 'boolean', default: false },
     workers: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '2' },
+    udp: { type: 'string', default: 'batched,dgram' },
+    'dnsperf-clients': { type: 'string', default: '4' },
+    'dnsperf-threads': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -71,7 +74,8 @@ interface PerfResult {
 }
 
 function dnsperf(host: string, port: number, opts: { seconds: number; maxQps?: number; verbose?: boolean }): PerfResult {
-  const args = ['-s', host, '-p', String(port), '-d', join(dir, 'names.txt'), '-c', '4', '-l', String(opts.seconds), '-t', '2'];
+  const args = ['-s', host, '-p', String(port), '-d', join(dir, 'names.txt'), '-c', values['dnsperf-clients'], '-l', String(opts.seconds), '-t', '2'];
+  if (values['dnsperf-threads']) args.push('-T', values['dnsperf-threads']);
   if (opts.maxQps) args.push('-Q', String(Math.round(opts.maxQps)));
   if (opts.verbose) args.push('-v');
   const r = spawnSync('dnsperf', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
@@ -136,10 +140,10 @@ async function startDnsmasq(): Promise<{ host: string; port: number }> {
   return { host, port };
 }
 
-async function startSkiff(workers: number): Promise<{ host: string; port: number; child: ChildProcess }> {
+async function startSkiff(workers: number, udp: string): Promise<{ host: string; port: number; child: ChildProcess }> {
   const host = '127.0.0.4';
   const port = workers > 1 ? await freePort(host) : 0;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve-fake.ts'), '--host', host, '--port', String(port), '--services', String(NAMES), '--workers', String(workers)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve-fake.ts'), '--host', host, '--port', String(port), '--services', String(NAMES), '--workers', String(workers), '--udp', udp], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -189,9 +193,11 @@ async function main(): Promise<void> {
     { label: 'knot 3 (1 UDP worker)', ...knot },
     { label: 'dnsmasq', ...dnsmasq },
   ];
-  for (const w of values.workers.split(',').map(Number)) {
-    const s = await startSkiff(w);
-    targets.push({ label: `Skiff DNS (${w} process${w > 1 ? 'es' : ''})`, host: s.host, port: s.port });
+  for (const udp of values.udp.split(',')) {
+    for (const w of values.workers.split(',').map(Number)) {
+      const s = await startSkiff(w, udp);
+      targets.push({ label: `Skiff DNS ${udp} (${w} process${w > 1 ? 'es' : ''})`, host: s.host, port: s.port });
+    }
   }
   // Interleaved rounds (knot, dnsmasq, skiff, knot, ...) so a burst of load from other work on
   // the shared machine hits every server alike; each server's best round is reported.
@@ -211,7 +217,8 @@ async function main(): Promise<void> {
     ([label, r]) => `| ${label} | ${Math.round(r.qps).toLocaleString('en-US')} | ${(r.qps / knotQps).toFixed(2)}× | ${r.avgMs.toFixed(3)} | ${r.lostPct}% | ${r.p99Ms?.toFixed(3)} |`,
   );
   console.log(`\nload average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} (2 cores shared with other work)\n`);
-  console.log('| server | QPS (dnsperf -c 4, 1,000 names) | vs knot | avg latency ms at max | lost | p99 ms at half max rate |');
+  const perfFlags = `-c ${values['dnsperf-clients']}${values['dnsperf-threads'] ? ` -T ${values['dnsperf-threads']}` : ''}`;
+  console.log(`| server | QPS (dnsperf ${perfFlags}, 1,000 names) | vs knot | avg latency ms at max | lost | p99 ms at half max rate |`);
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   for (const c of children) c.kill('SIGTERM');

@@ -1,12 +1,13 @@
 /**
  * A Skiff DNS server fed by fake informers, as a separate process for dnsperf:
- *   npx tsx bench/dns/serve-fake.ts --host 127.0.0.4 --port 0 --services 1000 [--workers N]
+ *   npx tsx bench/dns/serve-fake.ts --host 127.0.0.4 --port 0 --services 1000 [--workers N] [--udp batched|dgram]
  * Prints `READY <port>` once serving. With --workers N > 1 it runs N node:cluster workers,
- * each with its own informers/table, sharing one UDP socket.
+ * each with its own informers/table (and, batched, its own SO_REUSEPORT UDP socket).
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { startDnsServer } from '../../src/dns/dns-server.js';
+import type { UdpTransportChoice } from '../../src/dns/server/udp-transport.js';
 import { newInformers, populate } from './fake-cluster.js';
 
 const { values } = parseArgs({
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     services: { type: 'string', default: '1000' },
     workers: { type: 'string', default: '1' },
+    udp: { type: 'string', default: 'auto' },
   },
 });
 const workers = Number(values.workers);
@@ -22,7 +24,9 @@ const workers = Number(values.workers);
 async function serve(port: number): Promise<number> {
   const inf = newInformers();
   populate(inf, Number(values.services));
-  const s = await startDnsServer({ informers: inf, host: values.host, port });
+  // --udp batched|dgram|auto picks the UDP transport; workers get their own SO_REUSEPORT
+  // socket with the batched one (dgram workers share the primary's socket).
+  const s = await startDnsServer({ informers: inf, host: values.host, port, udpTransport: values.udp as UdpTransportChoice, udpReusePort: cluster.isWorker });
   process.on('SIGTERM', () => void s.close().then(() => process.exit(0)));
   return s.udpPort;
 }

@@ -144,6 +144,9 @@ export async function run(args: string[]): Promise<number> {
     autopath: values.autopath,
     ...(metricsListen ? { metricsListen } : {}),
     dnsService: { namespace: dnsNs ?? 'kube-system', name: dnsName ?? 'kube-dns' },
+    // A worker binds its own UDP socket on the shared port (batched transport), so the kernel
+    // spreads queries across workers instead of waking them all on one socket.
+    udpReusePort: cluster.isWorker,
     logger,
   });
   factory.start();

@@ -15,7 +15,8 @@ import { soaData, soaTtl } from './kubernetes/records.js';
 import { DnsMetrics } from './metrics/dns-metrics.js';
 import { MetricsHttpServer } from './server/http-server.js';
 import { TcpServer } from './server/tcp-server.js';
-import { UdpServer } from './server/udp-server.js';
+import { createUdpServer, type UdpServer } from './server/udp-server.js';
+import { udpTransportFromEnv, type UdpTransportChoice } from './server/udp-transport.js';
 import { RRClass, RRType } from './wire/constants.js';
 
 export interface DnsInformers {
@@ -46,11 +47,17 @@ export interface StartDnsServerOptions {
   forwardCache?: { capacity?: number; maxTtlSec?: number; maxNegativeTtlSec?: number };
   tcpIdleTimeoutMs?: number;
   tcpMaxConnections?: number;
+  /** Default: `SKIFF_DNS_UDP` from the environment, else 'auto' (batched when the addon is built). */
+  udpTransport?: UdpTransportChoice;
+  /** SO_REUSEPORT on the batched UDP socket: set in node:cluster workers, one socket each. */
+  udpReusePort?: boolean;
   logger?: Logger;
 }
 
 export interface RunningDnsServer {
   udpPort: number;
+  /** The UDP transport in use: 'batched' (addon, recvmmsg/sendmmsg) or 'dgram'. */
+  udpTransport: 'batched' | 'dgram';
   tcpPort: number;
   metricsPort: number | undefined;
   handler: DnsHandler;
@@ -107,13 +114,18 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<Ru
     logger,
   });
   const host = options.host ?? '127.0.0.1';
+  const udpChoice = options.udpTransport ?? udpTransportFromEnv(process.env);
   let udp: UdpServer | undefined;
   let tcp: TcpServer | undefined;
   let udpPort = 0;
   let tcpPort = 0;
-  // With port 0 the UDP port is picked first and TCP takes the same number (retry on clash).
+  // With port 0 the UDP port is picked first and TCP takes the same number (retry on clash:
+  // on a machine with tens of thousands of TCP connections a clash is common).
   for (let attempt = 0; ; attempt++) {
-    udp = new UdpServer({ host, port: options.port ?? 53, handler, metrics, logger });
+    udp = createUdpServer(
+      { host, port: options.port ?? 53, handler, metrics, logger, ...(options.udpReusePort ? { reusePort: true } : {}) },
+      udpChoice,
+    );
     udpPort = await udp.listen();
     tcp = new TcpServer({
       host,
@@ -129,7 +141,7 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<Ru
       break;
     } catch (err) {
       await udp.close();
-      if (options.port || attempt >= 5) throw err;
+      if (options.port || attempt >= 30) throw err;
     }
   }
   let http: MetricsHttpServer | undefined;
@@ -144,9 +156,10 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<Ru
     options.informers.endpointSlices.start();
     if (needPods) options.informers.pods!.start();
   }
-  logger.info({ host, udpPort, tcpPort, metricsPort, zone, upstreams: options.upstreams, podsMode, autopath: options.autopath === true }, 'dns server listening');
+  logger.info({ host, udpPort, udpTransport: udp.transport, tcpPort, metricsPort, zone, upstreams: options.upstreams, podsMode, autopath: options.autopath === true }, 'dns server listening');
   return {
     udpPort,
+    udpTransport: udp.transport,
     tcpPort,
     metricsPort,
     handler,

@@ -7,6 +7,8 @@
  *
  * Contract: handle() never throws and never rejects. It returns the response packet, or null
  * when the packet deserves no answer (unreadable header, or a response rather than a query).
+ * It keeps no reference to `query` once it returns (a forwarded query works on a copy), so
+ * the caller may reuse that memory for the next packet (the batched UDP transport does).
  */
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
@@ -204,6 +206,7 @@ export class DnsHandler {
     const f = this.o.forwarder;
     // A cluster name that does not exist is not the upstream's to answer.
     if (!f || f.loopDetected || this.inZone(bareLower)) return this.count(nx());
+    query = Buffer.from(query); // the caller may reuse its buffer before the upstream answers
     return f.resolve({ name: bare, type: s.qtype, class: RRClass.IN }, s.dnssecOk).then(
       (up) => {
         if (!up || up.rcode !== Rcode.NOERROR) return this.count(nx());
@@ -222,6 +225,7 @@ export class DnsHandler {
     if (f.isLoop(lower, ctx.port, ctx.address)) return this.count(questionOnlyResponse(query, s, Rcode.REFUSED));
     const rd = query[2]! & 1;
     const cd = query[3]! & 0x10;
+    query = Buffer.from(query); // the caller may reuse its buffer before the upstream answers
     return f.resolve({ name, type: s.qtype, class: s.qclass }, s.dnssecOk).then(
       (up) => {
         if (!up) return this.count(questionOnlyResponse(query, s, Rcode.SERVFAIL));

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Builds the Node-API addons (today: the DNS server's batched UDP I/O) with the system C
+// compiler, straight from Node's own headers: no node-gyp, so no download of headers.
+// Output: build/native/<name>.node (git-ignored). No compiler or no headers → one line and
+// exit 0: the servers then use their plain Node fallback.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ADDONS = [{ name: 'udp-batch', source: 'src/dns/server/native/udp-batch.c' }];
+const cc = process.env.CC ?? 'cc';
+const includeDir = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
+
+if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status !== 0 || !includeDir) {
+  console.log(`build-native: skipped (${includeDir ? `no C compiler "${cc}"` : 'no node_api.h'}); the DNS server uses its dgram fallback`);
+  process.exit(0);
+}
+mkdirSync(join(root, 'build', 'native'), { recursive: true });
+for (const a of ADDONS) {
+  const out = join(root, 'build', 'native', `${a.name}.node`);
+  // Node-API symbols are resolved from the node binary at load time: allow them undefined.
+  const args = ['-O2', '-Wall', '-Wextra', '-shared', '-fPIC', '-fvisibility=hidden', `-I${includeDir}`, '-o', out, join(root, a.source), '-Wl,--unresolved-symbols=ignore-all'];
+  const r = spawnSync(cc, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`build-native: ${a.name} failed to compile`);
+    process.exit(1);
+  }
+  console.log(`build-native: ${out}`);
+}
