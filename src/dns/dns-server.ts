@@ -15,6 +15,7 @@ import { soaData, soaTtl } from './kubernetes/records.js';
 import { DnsMetrics } from './metrics/dns-metrics.js';
 import { MetricsHttpServer } from './server/http-server.js';
 import { TcpServer } from './server/tcp-server.js';
+import { BatchedUdpServer } from './server/batched-udp-server.js';
 import { createUdpServer, type UdpServer } from './server/udp-server.js';
 import { udpTransportFromEnv, type UdpTransportChoice } from './server/udp-transport.js';
 import { RRClass, RRType } from './wire/constants.js';
@@ -58,6 +59,8 @@ export interface RunningDnsServer {
   udpPort: number;
   /** The UDP transport in use: 'batched' (addon, recvmmsg/sendmmsg) or 'dgram'. */
   udpTransport: 'batched' | 'dgram';
+  /** Batched transport: [recvmmsg batches, datagrams, answers the kernel refused]; dgram: undefined. */
+  udpBatchStats(): [number, number, number] | undefined;
   tcpPort: number;
   metricsPort: number | undefined;
   handler: DnsHandler;
@@ -160,6 +163,7 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<Ru
   return {
     udpPort,
     udpTransport: udp.transport,
+    udpBatchStats: () => (udp instanceof BatchedUdpServer ? udp.stats() : undefined),
     tcpPort,
     metricsPort,
     handler,

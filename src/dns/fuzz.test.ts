@@ -5,6 +5,7 @@
  * answered correctly.
  */
 import { test } from 'node:test';
+import { testEachUdpTransport } from './testing/udp-transports.js';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { EndpointSlice, Service } from '../api/types.js';
@@ -116,8 +117,9 @@ test('fuzz: 1,000,000 random and mutated packets through the handler', async (t)
   assert.equal(m.answers[0]!.data, '198.19.0.10');
 });
 
-test('fuzz over real UDP: 20,000 packets, then a valid query is answered', async (t) => {
-  const s = await startDnsServer({ informers: fixture(), port: 0 });
+testEachUdpTransport('fuzz over real UDP: 20,000 packets, then a valid query is answered', {}, async (t, udpTransport) => {
+  const s = await startDnsServer({ udpTransport, informers: fixture(), port: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   const sock = createSocket('udp4');
   t.after(() => sock.close());

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { testEachUdpTransport } from '../testing/udp-transports.js';
 import assert from 'node:assert/strict';
 import type { EndpointSlice, Pod, Service } from '../../api/types.js';
 import { startDnsServer } from '../dns-server.js';
@@ -23,9 +24,10 @@ async function withUpstream(t: { after(fn: () => unknown): void }): Promise<Fake
   return up;
 }
 
-test('names outside the zone are forwarded; answers and NXDOMAIN are cached; case kept', async (t) => {
+testEachUdpTransport('names outside the zone are forwarded; answers and NXDOMAIN are cached; case kept', {}, async (t, udpTransport) => {
   const up = await withUpstream(t);
-  const s = await startDnsServer({ informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: up.port }], loopProbeIntervalMs: 0 });
+  const s = await startDnsServer({ udpTransport, informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: up.port }], loopProbeIntervalMs: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   const m = await query(s.udpPort, 'WWW.example.com', RRType.A);
   assert.deepEqual(formatMessage(m).answers, ['WWW.example.com. A 192.0.2.7']);
@@ -42,10 +44,11 @@ test('names outside the zone are forwarded; answers and NXDOMAIN are cached; cas
   assert.equal(s.forwarder!.cache.hits, 2);
 });
 
-test('a truncated upstream answer is retried over TCP; the client gets TC over UDP and the full answer over TCP', async (t) => {
+testEachUdpTransport('a truncated upstream answer is retried over TCP; the client gets TC over UDP and the full answer over TCP', {}, async (t, udpTransport) => {
   const up = await withUpstream(t);
   up.big.add('big.example.com');
-  const s = await startDnsServer({ informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: up.port }], loopProbeIntervalMs: 0 });
+  const s = await startDnsServer({ udpTransport, informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: up.port }], loopProbeIntervalMs: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   const udp = await query(s.udpPort, 'big.example.com', RRType.A);
   assert.equal(udp.tc, true);
@@ -56,12 +59,13 @@ test('a truncated upstream answer is retried over TCP; the client gets TC over U
   assert.equal(tcp.answers.length, 100);
 });
 
-test('an unreachable upstream gives SERVFAIL within the timeout; cluster names still answer', async (t) => {
+testEachUdpTransport('an unreachable upstream gives SERVFAIL within the timeout; cluster names still answer', {}, async (t, udpTransport) => {
   const up = await withUpstream(t);
   up.silent = true;
   const services = informers();
   services.services.apply(clusterIPService('default', 'web', ['198.19.0.10']));
-  const s = await startDnsServer({ informers: services, port: 0, upstreams: [{ address: '127.0.0.1', port: up.port }], forwardTimeoutMs: 200, loopProbeIntervalMs: 0 });
+  const s = await startDnsServer({ udpTransport, informers: services, port: 0, upstreams: [{ address: '127.0.0.1', port: up.port }], forwardTimeoutMs: 200, loopProbeIntervalMs: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   const t0 = Date.now();
   const m = await query(s.udpPort, 'www.example.com', RRType.A);
@@ -71,12 +75,14 @@ test('an unreachable upstream gives SERVFAIL within the timeout; cluster names s
   assert.deepEqual(formatMessage(c).answers, ['web.default.svc.cluster.local. A 198.19.0.10']);
 });
 
-test('forwarding loop (two servers forwarding to each other) is detected and refused, without a packet storm', async (t) => {
+testEachUdpTransport('forwarding loop (two servers forwarding to each other) is detected and refused, without a packet storm', {}, async (t, udpTransport) => {
   // Server B's port is only known after start, so A starts pointing at a placeholder upstream and
   // B at A; then A is restarted pointing at B. The probe of B goes to A and back to B.
-  const a = await startDnsServer({ informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: 9 }], forwardTimeoutMs: 300, loopProbeIntervalMs: 0 });
+  const a = await startDnsServer({ udpTransport, informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: 9 }], forwardTimeoutMs: 300, loopProbeIntervalMs: 0 });
+  assert.equal(a.udpTransport, udpTransport);
   t.after(() => a.close());
-  const b = await startDnsServer({ informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: a.udpPort }], forwardTimeoutMs: 300, loopProbeIntervalMs: 0 });
+  const b = await startDnsServer({ udpTransport, informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: a.udpPort }], forwardTimeoutMs: 300, loopProbeIntervalMs: 0 });
+  assert.equal(b.udpTransport, udpTransport);
   t.after(() => b.close());
   // Point A at B by swapping its upstream list (the Forwarder reads it on every query).
   (a.forwarder as unknown as { upstreams: { address: string; port: number }[] }).upstreams.splice(0, 1, { address: '127.0.0.1', port: b.udpPort });
@@ -90,8 +96,9 @@ test('forwarding loop (two servers forwarding to each other) is detected and ref
   assert.ok(a.forwarder!.stats.requests + b.forwarder!.stats.requests < 20, JSON.stringify([a.forwarder!.stats, b.forwarder!.stats]));
 });
 
-test('a query from our own forwarding socket (upstream = ourselves) is refused', async (t) => {
-  const s = await startDnsServer({ informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: 9 }], forwardTimeoutMs: 300, loopProbeIntervalMs: 0 });
+testEachUdpTransport('a query from our own forwarding socket (upstream = ourselves) is refused', {}, async (t, udpTransport) => {
+  const s = await startDnsServer({ udpTransport, informers: informers(), port: 0, upstreams: [{ address: '127.0.0.1', port: 9 }], forwardTimeoutMs: 300, loopProbeIntervalMs: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   (s.forwarder as unknown as { upstreams: { address: string; port: number }[] }).upstreams.splice(0, 1, { address: '127.0.0.1', port: s.udpPort });
   const m = await query(s.udpPort, 'www.example.com', RRType.A);
@@ -119,12 +126,13 @@ test('ForwardCache: TTL from answers, negative TTL from SOA, expiry, capacity', 
   assert.equal(c.get('1'), undefined);
 });
 
-test('autopath: a pod client asking <name>.<its ns>.svc.<zone> gets a CNAME to the first search-path hit', async (t) => {
+testEachUdpTransport('autopath: a pod client asking <name>.<its ns>.svc.<zone> gets a CNAME to the first search-path hit', {}, async (t, udpTransport) => {
   const up = await withUpstream(t);
   const inf = informers();
   inf.services.apply(clusterIPService('other', 'db', ['198.19.0.20']));
   inf.pods.apply(pod('default', 'client', '127.0.0.1'));
-  const s = await startDnsServer({ informers: inf, port: 0, upstreams: [{ address: '127.0.0.1', port: up.port }], autopath: true, loopProbeIntervalMs: 0 });
+  const s = await startDnsServer({ udpTransport, informers: inf, port: 0, upstreams: [{ address: '127.0.0.1', port: up.port }], autopath: true, loopProbeIntervalMs: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   // `db.other` from a pod in default: search tries db.other.default.svc → autopath finds db.other.svc.
   const m = await query(s.udpPort, 'db.other.default.svc.cluster.local', RRType.A);

@@ -89,6 +89,13 @@ export class Forwarder {
         s.once('error', reject);
         s.bind(0, () => {
           s.off('error', reject);
+          // Up to maxInFlight answers can arrive in one burst (the batched UDP server forwards
+          // a whole batch at once): the default buffer holds ~200 datagrams and drops the rest.
+          try {
+            s.setRecvBufferSize(4 * 1024 * 1024);
+          } catch {
+            // capped by net.core.rmem_max: the default still works, bursts may time out
+          }
           s.on('error', (err) => this.logger?.warn({ err }, 'forwarder socket error'));
           s.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address, rinfo.port));
           this.localPorts.add(s.address().port);

@@ -1,5 +1,5 @@
 /** Real `dig` (dnsutils) against the server on 127.0.0.1: what users and pods' resolvers see. */
-import { test } from 'node:test';
+import { testEachUdpTransport, type UdpTransportName } from '../testing/udp-transports.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,7 +16,7 @@ function dig(port: number, ...args: string[]): Promise<string> {
   );
 }
 
-async function server(): Promise<RunningDnsServer> {
+async function server(udpTransport: UdpTransportName): Promise<RunningDnsServer> {
   const services = new FakeInformer<Service>({ synced: true });
   const endpointSlices = new FakeInformer<EndpointSlice>({ synced: true });
   services.apply(clusterIPService('default', 'service-pay-v1', ['198.19.0.10'], [{ name: 'http', port: 80 }]));
@@ -26,11 +26,13 @@ async function server(): Promise<RunningDnsServer> {
       endpointSlice('default', 'pods200', Array.from({ length: 100 }, (_, i) => ({ ip: `198.18.${20 + s}.${i + 1}` })), [{ name: 'http', port: 8080 }], `pods200-${s}`),
     );
   }
-  return startDnsServer({ informers: { services, endpointSlices }, port: 0 });
+  const s = await startDnsServer({ udpTransport, informers: { services, endpointSlices }, port: 0 });
+  assert.equal(s.udpTransport, udpTransport);
+  return s;
 }
 
-test('dig: A with case preserved, SRV with additional, NXDOMAIN with SOA', { skip: DIG ? false : 'dig not installed' }, async (t) => {
-  const s = await server();
+testEachUdpTransport('dig: A with case preserved, SRV with additional, NXDOMAIN with SOA', { skip: DIG ? false : 'dig not installed' }, async (t, udpTransport) => {
+  const s = await server(udpTransport);
   t.after(() => s.close());
   const a = await dig(s.udpPort, 'Service-Pay-V1.Default.Svc.Cluster.Local', 'A', '+noall', '+answer');
   assert.match(a, /^Service-Pay-V1\.Default\.Svc\.Cluster\.Local\.\s+5\s+IN\s+A\s+198\.19\.0\.10$/m);
@@ -42,8 +44,8 @@ test('dig: A with case preserved, SRV with additional, NXDOMAIN with SOA', { ski
   assert.match(nx, /SOA\s+ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\./);
 });
 
-test('dig: a headless Service with 200 pods is truncated over UDP and dig retries over TCP', { skip: DIG ? false : 'dig not installed' }, async (t) => {
-  const s = await server();
+testEachUdpTransport('dig: a headless Service with 200 pods is truncated over UDP and dig retries over TCP', { skip: DIG ? false : 'dig not installed' }, async (t, udpTransport) => {
+  const s = await server(udpTransport);
   t.after(() => s.close());
   for (const extra of [['+noedns'], ['+bufsize=1232']]) {
     const out = await dig(s.udpPort, 'PODS200.default.svc.cluster.local', 'A', ...extra);

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { testEachUdpTransport } from '../testing/udp-transports.js';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { EndpointSlice, Service } from '../../api/types.js';
@@ -14,9 +15,10 @@ function informers(synced = true): { services: FakeInformer<Service>; endpointSl
   return { services: new FakeInformer<Service>({ synced }), endpointSlices: new FakeInformer<EndpointSlice>({ synced }) };
 }
 
-test('SERVFAIL for cluster names until the informers have synced; /ready follows', async (t) => {
+testEachUdpTransport('SERVFAIL for cluster names until the informers have synced; /ready follows', {}, async (t, udpTransport) => {
   const inf = informers(false);
-  const s = await startDnsServer({ informers: inf, port: 0, metricsListen: { host: '127.0.0.1', port: 0 } });
+  const s = await startDnsServer({ udpTransport, informers: inf, port: 0, metricsListen: { host: '127.0.0.1', port: 0 } });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   inf.services.apply(clusterIPService('default', 'web', ['198.19.0.10']));
   assert.equal(formatMessage(await query(s.udpPort, 'web.default.svc.cluster.local', RRType.A)).rcode, 'SERVFAIL');
@@ -35,9 +37,10 @@ test('SERVFAIL for cluster names until the informers have synced; /ready follows
   assert.match(metrics, /skiff_dns_cache_hits_total 0/);
 });
 
-test('no stale negatives: a Service is answerable right after its event, and gone right after deletion', async (t) => {
+testEachUdpTransport('no stale negatives: a Service is answerable right after its event, and gone right after deletion', {}, async (t, udpTransport) => {
   const inf = informers();
-  const s = await startDnsServer({ informers: inf, port: 0 });
+  const s = await startDnsServer({ udpTransport, informers: inf, port: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   assert.equal(formatMessage(await query(s.udpPort, 'new.default.svc.cluster.local', RRType.A)).rcode, 'NXDOMAIN');
   const svc = clusterIPService('default', 'new', ['198.19.0.99']);
@@ -50,10 +53,11 @@ test('no stale negatives: a Service is answerable right after its event, and gon
   assert.equal(formatMessage(await query(s.udpPort, '98.0.19.198.in-addr.arpa', RRType.PTR)).rcode, 'NXDOMAIN');
 });
 
-test('case-insensitive match; the answer echoes the query spelling in question and owner names', async (t) => {
+testEachUdpTransport('case-insensitive match; the answer echoes the query spelling in question and owner names', {}, async (t, udpTransport) => {
   const inf = informers();
   inf.services.apply(clusterIPService('default', 'web', ['198.19.0.10']));
-  const s = await startDnsServer({ informers: inf, port: 0 });
+  const s = await startDnsServer({ udpTransport, informers: inf, port: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   const m = await query(s.udpPort, 'wEb.DeFault.SVC.cluster.LOCAL', RRType.A);
   assert.equal(m.questions[0]!.name, 'wEb.DeFault.SVC.cluster.LOCAL');
@@ -64,10 +68,11 @@ test('case-insensitive match; the answer echoes the query spelling in question a
   assert.equal(nx.questions[0]!.name, 'NoPe.default.svc.cluster.local');
 });
 
-test('EDNS: OPT in the answer when asked (payload size, DO echoed), none otherwise; BADVERS for version 1', async (t) => {
+testEachUdpTransport('EDNS: OPT in the answer when asked (payload size, DO echoed), none otherwise; BADVERS for version 1', {}, async (t, udpTransport) => {
   const inf = informers();
   inf.services.apply(clusterIPService('default', 'web', ['198.19.0.10']));
-  const s = await startDnsServer({ informers: inf, port: 0 });
+  const s = await startDnsServer({ udpTransport, informers: inf, port: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   const withOpt = await query(s.udpPort, 'web.default.svc.cluster.local', RRType.A, { edns: 4096, dnssecOk: true });
   assert.equal(withOpt.edns?.udpSize, 1232);
@@ -80,12 +85,13 @@ test('EDNS: OPT in the answer when asked (payload size, DO echoed), none otherwi
   assert.equal(bad.rcode, 16);
 });
 
-test('TC: a 200-pod headless Service truncates over UDP (512 and 1232) and comes complete over TCP', async (t) => {
+testEachUdpTransport('TC: a 200-pod headless Service truncates over UDP (512 and 1232) and comes complete over TCP', {}, async (t, udpTransport) => {
   const inf = informers();
   inf.services.apply(headlessService('default', 'big'));
   inf.endpointSlices.apply(endpointSlice('default', 'big', Array.from({ length: 100 }, (_, i) => ({ ip: `198.18.10.${i + 1}` })), [], 'big-1'));
   inf.endpointSlices.apply(endpointSlice('default', 'big', Array.from({ length: 100 }, (_, i) => ({ ip: `198.18.11.${i + 1}` })), [], 'big-2'));
-  const s = await startDnsServer({ informers: inf, port: 0 });
+  const s = await startDnsServer({ udpTransport, informers: inf, port: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   for (const edns of [undefined, 1232]) {
     const raw = (await sendRaw(s.udpPort, buildQuery('Big.default.svc.cluster.local', RRType.A, edns ? { edns } : {})))!;
@@ -101,8 +107,9 @@ test('TC: a 200-pod headless Service truncates over UDP (512 and 1232) and comes
   assert.equal(full.answers[0]!.name, 'Big.default.svc.cluster.local');
 });
 
-test('AXFR / IXFR refused; non-IN class refused; opcode other than QUERY gets NOTIMP', async (t) => {
-  const s = await startDnsServer({ informers: informers(), port: 0 });
+testEachUdpTransport('AXFR / IXFR refused; non-IN class refused; opcode other than QUERY gets NOTIMP', {}, async (t, udpTransport) => {
+  const s = await startDnsServer({ udpTransport, informers: informers(), port: 0 });
+  assert.equal(s.udpTransport, udpTransport);
   t.after(() => s.close());
   assert.equal(formatMessage(await query(s.tcpPort, 'cluster.local', RRType.AXFR, { tcp: true })).rcode, 'REFUSED');
   assert.equal(formatMessage(await query(s.udpPort, 'cluster.local', RRType.IXFR)).rcode, 'REFUSED');

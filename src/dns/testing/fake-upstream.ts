@@ -17,6 +17,8 @@ export class FakeUpstream {
   tcpQueries = 0;
   /** When set, queries are not answered (timeouts). */
   silent = false;
+  /** UDP answers wait this long (queries stay in flight in the server meanwhile). */
+  delayMs = 0;
   private udp: Socket | undefined;
   private tcp: Server | undefined;
   port = 0;
@@ -60,13 +62,19 @@ export class FakeUpstream {
     this.udp = udp;
     await new Promise<void>((r) => udp.bind(0, this.host, () => r()));
     this.port = udp.address().port;
+    // A server forwarding a batch of queries sends them in one burst: a default-sized buffer
+    // (~200 datagrams) would drop some and turn them into timeouts.
+    udp.setRecvBufferSize(4 * 1024 * 1024);
     udp.on('message', (msg, rinfo) => {
       if (this.silent) return;
+      let out: Buffer;
       try {
-        udp.send(this.answer(decodeMessage(msg), false), rinfo.port, rinfo.address);
+        out = this.answer(decodeMessage(msg), false);
       } catch {
-        // ignore garbage
+        return; // ignore garbage
       }
+      if (this.delayMs > 0) setTimeout(() => this.udp === udp && udp.send(out, rinfo.port, rinfo.address), this.delayMs);
+      else udp.send(out, rinfo.port, rinfo.address);
     });
     const tcp = createServer((sock) => {
       let buf = Buffer.alloc(0);
@@ -94,6 +102,7 @@ export class FakeUpstream {
 
   async close(): Promise<void> {
     this.udp?.close();
+    this.udp = undefined;
     await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
   }
 }
