@@ -1,6 +1,7 @@
 /**
  * DNS benchmark, one run, all references measured side by side (bench/dns/README.md):
- *   npx tsx bench/dns/bench.ts [--seconds 4] [--rounds 2] [--skip-memory] [--workers 1,2]
+ *   npx tsx bench/dns/bench.ts [--seconds 4] [--rounds 2] [--skip-memory] [--skip-dnsmasq] [--workers 1,2]
+ *     [--udp batched,dgram] [--dnsperf-clients 4] [--dnsperf-threads N]
  *
  * 1. dnsperf (-c 4) against: Skiff DNS (fake informers, 1,000 Services, separate process),
  *    knot (knotd, udp-workers 1, same 1,000 names from a generated zone file), dnsmasq
@@ -12,7 +13,7 @@
  * Traffic only to 127.0.0.2-4.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '4' },
     'skip-memory': { type: 'boolean', default: false },
+    'skip-dnsmasq': { type: 'boolean', default: false },
     workers: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '2' },
     udp: { type: 'string', default: 'batched,dgram' },
@@ -71,6 +73,30 @@ interface PerfResult {
   avgMs: number;
   lostPct: number;
   p99Ms?: number;
+  /** dnsperf's user+system CPU over its wall time, % of one core. */
+  dnsperfCpuPct?: number;
+  /** The server's processes (all workers) during the max-rate run: % of one core, and per answer. */
+  serverCpuPct?: number;
+  serverCpuUsPerQuery?: number;
+}
+
+/** utime + stime of a process and its descendants (/proc, clock ticks of 10 ms), seconds. */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  const visit = (p: number): void => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) visit(Number(c));
+      }
+    } catch {
+      // exited meanwhile
+    }
+  };
+  visit(pid);
+  return ticks / 100;
 }
 
 function dnsperf(host: string, port: number, opts: { seconds: number; maxQps?: number; verbose?: boolean }): PerfResult {
@@ -78,13 +104,20 @@ function dnsperf(host: string, port: number, opts: { seconds: number; maxQps?: n
   if (values['dnsperf-threads']) args.push('-T', values['dnsperf-threads']);
   if (opts.maxQps) args.push('-Q', String(Math.round(opts.maxQps)));
   if (opts.verbose) args.push('-v');
-  const r = spawnSync('dnsperf', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  // Under /usr/bin/time when there is one: dnsperf's own CPU use shows whether the load
+  // generator, not the server, is the limit (~100% per dnsperf thread = saturated).
+  const timed = existsSync('/usr/bin/time');
+  const r = timed
+    ? spawnSync('/usr/bin/time', ['-f', 'DNSPERF_CPU %U %S %e', 'dnsperf', ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 })
+    : spawnSync('dnsperf', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const out = r.stdout + r.stderr;
   const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? NaN);
+  const cpu = /DNSPERF_CPU ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out);
   const res: PerfResult = {
     qps: num(/Queries per second:\s+([\d.]+)/),
     avgMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
     lostPct: num(/Queries lost:\s+\d+ \(([\d.]+)%\)/),
+    ...(cpu ? { dnsperfCpuPct: ((Number(cpu[1]) + Number(cpu[2])) / Number(cpu[3])) * 100 } : {}),
   };
   if (opts.verbose) {
     // "> NOERROR svc1.ns1.svc.cluster.local A 0.000123" — the last field is the latency in seconds.
@@ -99,7 +132,7 @@ function dnsperf(host: string, port: number, opts: { seconds: number; maxQps?: n
   return res;
 }
 
-async function startKnot(): Promise<{ host: string; port: number }> {
+async function startKnot(): Promise<{ host: string; port: number; pid: number }> {
   const host = '127.0.0.2';
   const port = await freePort(host);
   const lines = ['$ORIGIN cluster.local.', '$TTL 5', '@ SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 5', '@ NS ns.dns', 'ns.dns A 198.19.0.10'];
@@ -115,12 +148,13 @@ async function startKnot(): Promise<{ host: string; port: number }> {
       `database:\n  storage: "${dir}"\n` +
       `zone:\n  - domain: cluster.local\n    storage: "${dir}"\n    file: "cluster.local.zone"\n`,
   );
-  children.push(spawn('knotd', ['-c', join(dir, 'knot.conf')], { stdio: 'ignore' }));
+  const child = spawn('knotd', ['-c', join(dir, 'knot.conf')], { stdio: 'ignore' });
+  children.push(child);
   await waitAnswer(host, port, serviceName(1).fqdn);
-  return { host, port };
+  return { host, port, pid: child.pid! };
 }
 
-async function startDnsmasq(): Promise<{ host: string; port: number }> {
+async function startDnsmasq(): Promise<{ host: string; port: number; pid: number }> {
   const host = '127.0.0.3';
   const port = await freePort(host);
   const hosts = [];
@@ -129,15 +163,14 @@ async function startDnsmasq(): Promise<{ host: string; port: number }> {
     hosts.push(`${s.ip} ${s.fqdn}`);
   }
   writeFileSync(join(dir, 'hosts'), hosts.join('\n') + '\n');
-  children.push(
-    spawn(
+  const child = spawn(
       'dnsmasq',
       ['--no-daemon', '--conf-file=/dev/null', `--port=${port}`, `--listen-address=${host}`, '--bind-interfaces', '--no-resolv', '--no-hosts', `--addn-hosts=${join(dir, 'hosts')}`, '--local-ttl=5', '--user=root', '--pid-file=', '--cache-size=10000'],
-      { stdio: 'ignore' },
-    ),
+    { stdio: 'ignore' },
   );
+  children.push(child);
   await waitAnswer(host, port, serviceName(1).fqdn);
-  return { host, port };
+  return { host, port, pid: child.pid! };
 }
 
 async function startSkiff(workers: number, udp: string): Promise<{ host: string; port: number; child: ChildProcess }> {
@@ -188,15 +221,12 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'names.txt'), Array.from({ length: NAMES }, (_, i) => `${serviceName(i).fqdn} A`).join('\n') + '\n');
   const loadBefore = (await import('node:os')).loadavg();
   const knot = await startKnot();
-  const dnsmasq = await startDnsmasq();
-  const targets: { label: string; host: string; port: number }[] = [
-    { label: 'knot 3 (1 UDP worker)', ...knot },
-    { label: 'dnsmasq', ...dnsmasq },
-  ];
+  const targets: { label: string; host: string; port: number; pid: number }[] = [{ label: 'knot 3 (1 UDP worker)', ...knot }];
+  if (!values['skip-dnsmasq']) targets.push({ label: 'dnsmasq', ...(await startDnsmasq()) });
   for (const udp of values.udp.split(',')) {
     for (const w of values.workers.split(',').map(Number)) {
       const s = await startSkiff(w, udp);
-      targets.push({ label: `Skiff DNS ${udp} (${w} process${w > 1 ? 'es' : ''})`, host: s.host, port: s.port });
+      targets.push({ label: `Skiff DNS ${udp} (${w} process${w > 1 ? 'es' : ''})`, host: s.host, port: s.port, pid: s.child.pid! });
     }
   }
   // Interleaved rounds (knot, dnsmasq, skiff, knot, ...) so a burst of load from other work on
@@ -204,7 +234,11 @@ async function main(): Promise<void> {
   const results = new Map<string, PerfResult>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of targets) {
+      const cpuBefore = treeCpuSeconds(t.pid);
       const full = dnsperf(t.host, t.port, { seconds: SECONDS });
+      const cpu = treeCpuSeconds(t.pid) - cpuBefore;
+      full.serverCpuPct = (cpu / SECONDS) * 100;
+      full.serverCpuUsPerQuery = (cpu / (full.qps * SECONDS)) * 1e6;
       const half = dnsperf(t.host, t.port, { seconds: Math.max(3, Math.round(SECONDS / 2)), maxQps: full.qps / 2, verbose: true });
       const r = { ...full, p99Ms: half.p99Ms! };
       process.stderr.write(`round ${round + 1} ${t.label}: ${JSON.stringify(r)}\n`);
@@ -214,12 +248,13 @@ async function main(): Promise<void> {
   }
   const knotQps = results.get(targets[0]!.label)!.qps;
   const rows = [...results].map(
-    ([label, r]) => `| ${label} | ${Math.round(r.qps).toLocaleString('en-US')} | ${(r.qps / knotQps).toFixed(2)}× | ${r.avgMs.toFixed(3)} | ${r.lostPct}% | ${r.p99Ms?.toFixed(3)} |`,
+    ([label, r]) =>
+      `| ${label} | ${Math.round(r.qps).toLocaleString('en-US')} | ${(r.qps / knotQps).toFixed(2)}× | ${r.avgMs.toFixed(3)} | ${r.lostPct}% | ${r.p99Ms?.toFixed(3)} | ${r.dnsperfCpuPct?.toFixed(0) ?? '?'}% | ${r.serverCpuPct?.toFixed(0)}% | ${r.serverCpuUsPerQuery?.toFixed(1)} |`,
   );
   console.log(`\nload average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} (2 cores shared with other work)\n`);
   const perfFlags = `-c ${values['dnsperf-clients']}${values['dnsperf-threads'] ? ` -T ${values['dnsperf-threads']}` : ''}`;
-  console.log(`| server | QPS (dnsperf ${perfFlags}, 1,000 names) | vs knot | avg latency ms at max | lost | p99 ms at half max rate |`);
-  console.log('|---|---|---|---|---|---|');
+  console.log(`| server | QPS (dnsperf ${perfFlags}, 1,000 names) | vs knot | avg latency ms at max | lost | p99 ms at half max rate | dnsperf CPU at max | server CPU at max | server CPU µs per answer |`);
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   for (const c of children) c.kill('SIGTERM');
   if (!values['skip-memory']) {
