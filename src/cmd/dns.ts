@@ -30,9 +30,10 @@ Flags:
   --autopath                 complete pod clients' search path server-side (needs pod informer)
   --metrics-listen ADDR:PORT /metrics, /health, /ready (default 127.0.0.1:9153; "none" = off)
   --dns-service NS/NAME      Service whose IPs the apex NS record names (default kube-system/kube-dns)
-  --workers N                N processes (node:cluster) sharing the UDP/TCP sockets, each with its own
-                             informers and answer table (default 1; 2 measured 1.5x on 2 cores; needs a
-                             fixed --listen port; /metrics then shows the worker that answers the scrape)
+  --workers N                N processes (node:cluster), each with its own informers and answer table;
+                             UDP: one SO_REUSEPORT socket per worker with the batched transport, one
+                             shared socket with dgram; TCP shared (default 1; needs a fixed --listen
+                             port; /metrics then shows the worker that answers the scrape)
   --help
 `;
 

@@ -103,7 +103,8 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<Ru
       ...(options.loopProbeIntervalMs !== undefined ? { probeIntervalMs: options.loopProbeIntervalMs } : {}),
     });
   }
-  const metrics = new DnsMetrics({ cache: () => cache, forward: () => forwarder?.stats });
+  let udp: UdpServer | undefined;
+  const metrics = new DnsMetrics({ cache: () => cache, forward: () => forwarder?.stats, udpBatch: () => (udp instanceof BatchedUdpServer ? udp.stats() : undefined) });
   const handler = new DnsHandler({
     zone,
     store,
@@ -118,7 +119,6 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<Ru
   });
   const host = options.host ?? '127.0.0.1';
   const udpChoice = options.udpTransport ?? udpTransportFromEnv(process.env);
-  let udp: UdpServer | undefined;
   let tcp: TcpServer | undefined;
   let udpPort = 0;
   let tcpPort = 0;

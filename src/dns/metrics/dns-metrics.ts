@@ -28,7 +28,15 @@ export class DnsMetrics {
   private sampleCounter = 0;
   private readonly latency: Histogram;
 
-  constructor(options: { cache?: () => CacheStatsSource | undefined; forward?: () => Record<string, number> | undefined; latencySampleEvery?: number } = {}) {
+  constructor(
+    options: {
+      cache?: () => CacheStatsSource | undefined;
+      forward?: () => Record<string, number> | undefined;
+      /** Batched UDP transport: [recvmmsg batches, datagrams, answers the kernel refused]. */
+      udpBatch?: () => [number, number, number] | undefined;
+      latencySampleEvery?: number;
+    } = {},
+  ) {
     this.latencySampleEvery = options.latencySampleEvery ?? 8;
     // prom-client calls collect() with `this` bound to the metric, so keep a handle on ours.
     const counters = { byType: this.byType, byRcode: this.byRcode, byTransport: this.byTransport, get: () => this };
@@ -113,6 +121,33 @@ export class DnsMetrics {
         this.reset();
         const s = options.forward?.();
         if (s) for (const [k, v] of Object.entries(s)) this.inc({ outcome: k }, v);
+      },
+    });
+    new Counter({
+      name: 'skiff_dns_udp_batches_total',
+      help: 'Batched UDP transport: recvmmsg calls that returned datagrams (datagrams / batches = mean batch size).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(options.udpBatch?.()?.[0] ?? 0);
+      },
+    });
+    new Counter({
+      name: 'skiff_dns_udp_batched_datagrams_total',
+      help: 'Batched UDP transport: datagrams received through recvmmsg.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(options.udpBatch?.()?.[1] ?? 0);
+      },
+    });
+    new Counter({
+      name: 'skiff_dns_udp_send_dropped_total',
+      help: 'Batched UDP transport: answers the kernel refused (full send buffer, unreachable source).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(options.udpBatch?.()?.[2] ?? 0);
       },
     });
     this.latency = new Histogram({

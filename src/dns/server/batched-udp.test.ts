@@ -136,6 +136,9 @@ test('batched UDP: 8 sockets × 600 packets, 32 in flight each: every answer at 
   assert.ok(batches < datagrams / 2, `${batches} batches for ${datagrams} datagrams`);
   assert.equal(sendDrops, 0);
   assert.equal(s.handler.internalErrors, 0);
+  const text = await s.metrics.text();
+  assert.match(text, new RegExp(`skiff_dns_udp_batches_total ${batches}\\b`));
+  assert.match(text, /skiff_dns_udp_batched_datagrams_total 4800\b/);
 });
 
 test('batched UDP: an oversized datagram is dropped unread, a short one gets no answer, and the next query is served', { skip: SKIP }, async (t) => {
