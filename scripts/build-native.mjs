@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds the Node-API addons (today: the DNS server's batched UDP I/O) with the system C
 // compiler, straight from Node's own headers: no node-gyp, so no download of headers.
-// Output: build/native/<name>.node (git-ignored). No compiler or no headers → one line and
-// exit 0: the servers then use their plain Node fallback.
+// Output: build/native/<name>.node (git-ignored). Not Linux, no compiler or no headers → one
+// line and exit 0: the servers then use their plain Node fallback. A compile error on Linux
+// fails the build (it is a bug, not a missing tool).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,8 +14,11 @@ const ADDONS = [{ name: 'udp-batch', source: 'src/dns/server/native/udp-batch.c'
 const cc = process.env.CC ?? 'cc';
 const includeDir = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
 
-if (spawnSync(cc, ['--version'], { stdio: 'ignore' }).status !== 0 || !includeDir) {
-  console.log(`build-native: skipped (${includeDir ? `no C compiler "${cc}"` : 'no node_api.h'}); the DNS server uses its dgram fallback`);
+// recvmmsg / sendmmsg are Linux system calls.
+const missing =
+  process.platform !== 'linux' ? `not Linux (${process.platform})` : !includeDir ? 'no node_api.h' : spawnSync(cc, ['--version'], { stdio: 'ignore' }).status !== 0 ? `no C compiler "${cc}"` : undefined;
+if (missing) {
+  console.log(`build-native: skipped (${missing}); the DNS server uses its dgram fallback`);
   process.exit(0);
 }
 mkdirSync(join(root, 'build', 'native'), { recursive: true });
