@@ -1,7 +1,7 @@
 /**
  * DNS benchmark, one run, all references measured side by side (bench/dns/README.md):
  *   npx tsx bench/dns/bench.ts [--seconds 4] [--rounds 2] [--skip-memory] [--skip-dnsmasq] [--workers 1,2]
- *     [--udp batched,dgram] [--dnsperf-clients 4] [--dnsperf-threads N]
+ *     [--udp batched,dgram] [--dnsperf-clients 4] [--dnsperf-threads N] [--dnsperf-outstanding N]
  *
  * 1. dnsperf (-c 4) against: Skiff DNS (fake informers, 1,000 Services, separate process),
  *    knot (knotd, udp-workers 1, same 1,000 names from a generated zone file), dnsmasq
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     udp: { type: 'string', default: 'batched,dgram' },
     'dnsperf-clients': { type: 'string', default: '4' },
     'dnsperf-threads': { type: 'string' },
+    'dnsperf-outstanding': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -102,6 +103,7 @@ function treeCpuSeconds(pid: number): number {
 function dnsperf(host: string, port: number, opts: { seconds: number; maxQps?: number; verbose?: boolean }): PerfResult {
   const args = ['-s', host, '-p', String(port), '-d', join(dir, 'names.txt'), '-c', values['dnsperf-clients'], '-l', String(opts.seconds), '-t', '2'];
   if (values['dnsperf-threads']) args.push('-T', values['dnsperf-threads']);
+  if (values['dnsperf-outstanding']) args.push('-q', values['dnsperf-outstanding']);
   if (opts.maxQps) args.push('-Q', String(Math.round(opts.maxQps)));
   if (opts.verbose) args.push('-v');
   // Under /usr/bin/time when there is one: dnsperf's own CPU use shows whether the load
@@ -252,7 +254,7 @@ async function main(): Promise<void> {
       `| ${label} | ${Math.round(r.qps).toLocaleString('en-US')} | ${(r.qps / knotQps).toFixed(2)}× | ${r.avgMs.toFixed(3)} | ${r.lostPct}% | ${r.p99Ms?.toFixed(3)} | ${r.dnsperfCpuPct?.toFixed(0) ?? '?'}% | ${r.serverCpuPct?.toFixed(0)}% | ${r.serverCpuUsPerQuery?.toFixed(1)} |`,
   );
   console.log(`\nload average before the run: ${loadBefore.map((x) => x.toFixed(2)).join(' ')} (2 cores shared with other work)\n`);
-  const perfFlags = `-c ${values['dnsperf-clients']}${values['dnsperf-threads'] ? ` -T ${values['dnsperf-threads']}` : ''}`;
+  const perfFlags = `-c ${values['dnsperf-clients']}${values['dnsperf-threads'] ? ` -T ${values['dnsperf-threads']}` : ''}${values['dnsperf-outstanding'] ? ` -q ${values['dnsperf-outstanding']}` : ''}`;
   console.log(`| server | QPS (dnsperf ${perfFlags}, 1,000 names) | vs knot | avg latency ms at max | lost | p99 ms at half max rate | dnsperf CPU at max | server CPU at max | server CPU µs per answer |`);
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
