@@ -15,7 +15,6 @@ import { soaData, soaTtl } from './kubernetes/records.js';
 import { DnsMetrics } from './metrics/dns-metrics.js';
 import { MetricsHttpServer } from './server/http-server.js';
 import { TcpServer } from './server/tcp-server.js';
-import { BatchedUdpServer } from './server/batched-udp-server.js';
 import { createUdpServer, type UdpServer } from './server/udp-server.js';
 import { udpTransportFromEnv, type UdpTransportChoice } from './server/udp-transport.js';
 import { RRClass, RRType } from './wire/constants.js';
@@ -104,7 +103,7 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<Ru
     });
   }
   let udp: UdpServer | undefined;
-  const metrics = new DnsMetrics({ cache: () => cache, forward: () => forwarder?.stats, udpBatch: () => (udp instanceof BatchedUdpServer ? udp.stats() : undefined) });
+  const metrics = new DnsMetrics({ cache: () => cache, forward: () => forwarder?.stats, udpBatch: () => udp?.batchStats() });
   const handler = new DnsHandler({
     zone,
     store,
@@ -163,7 +162,7 @@ export async function startDnsServer(options: StartDnsServerOptions): Promise<Ru
   return {
     udpPort,
     udpTransport: udp.transport,
-    udpBatchStats: () => (udp instanceof BatchedUdpServer ? udp.stats() : undefined),
+    udpBatchStats: () => udp?.batchStats(),
     tcpPort,
     metricsPort,
     handler,

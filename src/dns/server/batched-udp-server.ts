@@ -62,8 +62,7 @@ export class BatchedUdpServer implements UdpServer {
     private readonly addon: UdpBatchAddon,
   ) {}
 
-  /** [batches, datagrams, answers dropped by the kernel]: tests check that batching happens. */
-  stats(): [number, number, number] {
+  batchStats(): [number, number, number] {
     return this.handle ? this.addon.stats(this.handle) : [0, 0, 0];
   }
 

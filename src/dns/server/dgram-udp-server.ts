@@ -13,6 +13,10 @@ export class DgramUdpServer implements UdpServer {
   readonly transport = 'dgram';
   private socket: Socket | undefined;
 
+  batchStats(): undefined {
+    return undefined;
+  }
+
   constructor(private readonly o: UdpServerOptions) {}
 
   async listen(): Promise<number> {

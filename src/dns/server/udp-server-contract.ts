@@ -29,5 +29,7 @@ export interface UdpServer {
   readonly transport: 'batched' | 'dgram';
   /** Binds; resolves with the port. */
   listen(): Promise<number>;
+  /** Batched transport: [recvmmsg batches, datagrams, answers the kernel refused]; dgram: undefined. */
+  batchStats(): [number, number, number] | undefined;
   close(): Promise<void>;
 }

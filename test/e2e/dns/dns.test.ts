@@ -7,29 +7,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { findResource } from '../../../src/api/resources.js';
 import type { EndpointSlice, Service } from '../../../src/api/types.js';
 import { RestClient } from '../../../src/client/rest-client.js';
 import { query } from '../../../src/dns/testing/dns-client.js';
 import { formatMessage } from '../../../src/dns/testing/format.js';
 import { RRType } from '../../../src/dns/wire/constants.js';
+import { freeUdpTcpPort } from './free-port.js';
 import { pollUntil } from '../harness/poll.js';
 import { REPO_ROOT, startSkiffServer } from '../harness/skiff-server.js';
 
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 test('skiff dns against skiff server: services appear within milliseconds of creation, headless, deletion', { timeout: 90_000 }, async (t) => {
   const server = await startSkiffServer(t);
-  const port = await freeUdpPort();
+  const port = await freeUdpTcpPort();
   const args = ['dns', '--kubeconfig', server.componentKubeconfig('dns'), '--listen', `127.0.0.1:${port}`, '--metrics-listen', '127.0.0.1:0', '--upstream', 'none'];
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/cmd/main.ts').then(m => m.main(${JSON.stringify(args)})).then(c => { process.exitCode = c; })`], {
     cwd: REPO_ROOT,
