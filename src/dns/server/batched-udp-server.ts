@@ -128,7 +128,7 @@ export class BatchedUdpServer implements UdpServer {
 }
 
 /** As Node's rinfo.address: RFC 5952 text, and `::ffff:a.b.c.d` for IPv4-mapped addresses. */
-function ipv6Text(b: Buffer, at: number): string {
+export function ipv6Text(b: Buffer, at: number): string {
   let mapped = b[at + 10] === 0xff && b[at + 11] === 0xff;
   for (let i = 0; i < 10 && mapped; i++) if (b[at + i] !== 0) mapped = false;
   return mapped ? `::ffff:${bytesToIPv4(b, at + 12)}` : bytesToIPv6(b, at);

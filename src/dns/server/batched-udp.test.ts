@@ -16,6 +16,8 @@ import { clusterIPService } from '../testing/builders.js';
 import { buildQuery, query } from '../testing/dns-client.js';
 import { Rcode, RRType } from '../wire/constants.js';
 import { decodeMessage } from '../wire/decoder.js';
+import { ipv6ToBytes } from '../wire/ip.js';
+import { ipv6Text } from './batched-udp-server.js';
 import { loadUdpBatchAddon } from './udp-batch-addon.js';
 
 const SKIP = loadUdpBatchAddon() ? false : 'batched UDP addon not built (npm run build needs a C compiler)';
@@ -183,4 +185,14 @@ test('batched UDP over IPv6 (::1): answers go back to IPv6 sources', { skip: SKI
   const [r] = await Promise.all([runClient({ port: s.udpPort, host: '::1', packets: clusterPackets(1, 200), window: 16, deadlineMs: 10_000 })]);
   assert.deepEqual(r!.wrong, []);
   assert.equal(r!.received, 200);
+});
+
+test('source addresses read from the metadata print as Node prints rinfo.address (inet_ntop)', () => {
+  // Autopath and loop checks compare these strings with pod IPs and local addresses.
+  const cases = ['::1', '::ffff:198.18.0.1', '2001:db8::1', 'fe80::1:2:3:4', '2001:db8::1:0:0:1', '2001:db8:1:2:3:4:5:6', '::'];
+  for (const text of cases) {
+    const bytes = Buffer.alloc(48);
+    ipv6ToBytes(text)!.copy(bytes, 32);
+    assert.equal(ipv6Text(bytes, 32), text);
+  }
 });
