@@ -1,8 +1,10 @@
 /**
  * Bad input never crashes or stalls the server: 1,000,000 random and mutated packets through
- * the packet handler in-process (seconds, not minutes), then 20,000 over real UDP; every
- * answer is a well-formed message, the safety net never fires, and the next valid query is
- * answered correctly.
+ * the packet handler in-process (seconds, not minutes), 1,000,000 more through the batched
+ * UDP transport's batch loop (its slots, metadata and output slab, with a stand-in for the
+ * addon: answers must equal the handler's own), then 20,000 over real UDP on each transport;
+ * every answer is a well-formed message, the safety net never fires, and the next valid query
+ * is answered correctly.
  */
 import { test } from 'node:test';
 import { testEachUdpTransport } from './testing/udp-transports.js';
@@ -10,6 +12,9 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { EndpointSlice, Service } from '../api/types.js';
 import { startDnsServer } from './dns-server.js';
+import { BatchedUdpServer } from './server/batched-udp-server.js';
+import { META_ADDRESS_BYTE, META_FAMILY, META_LENGTH, META_OUT_LENGTH, META_OUT_OFFSET, META_PORT, META_STRIDE, type UdpBatchAddon } from './server/udp-batch-addon.js';
+import { MAX_UDP_QUERY_BYTES } from './server/udp-server.js';
 import { FakeInformer } from './testing/fake-informer.js';
 import { clusterIPService, endpointSlice, headlessService } from './testing/builders.js';
 import { buildQuery, query } from './testing/dns-client.js';
@@ -115,6 +120,81 @@ test('fuzz: 1,000,000 random and mutated packets through the handler', async (t)
   assert.ok(formerr > 10_000, 'malformed packets got FORMERR');
   const m = await query(s.udpPort, 'web.default.svc.cluster.local', RRType.A);
   assert.equal(m.answers[0]!.data, '198.19.0.10');
+});
+
+test('fuzz: 1,000,000 packets through the batched transport\'s batch loop (slots, metadata, output slab; no sockets)', async (t) => {
+  const s = await startDnsServer({ informers: fixture(), port: 0, podsMode: 'insecure', udpTransport: 'dgram' });
+  t.after(() => s.close());
+  // A stand-in for the addon: keeps the slabs and the batch callback, as udp-batch.c does.
+  let input: Buffer = Buffer.alloc(0);
+  let meta: Int32Array = new Int32Array(0);
+  let output: Buffer = Buffer.alloc(0);
+  let slots = 0;
+  let onBatch: (n: number) => void = () => undefined;
+  const fakeAddon = {
+    open: () => ({}),
+    localPort: () => 1,
+    start: (_h: unknown, i: Buffer, m: Int32Array, o: Buffer, batch: number, cb: (n: number) => void) => {
+      [input, meta, output, slots, onBatch] = [i, m, o, batch, cb];
+    },
+    sendTo: () => true,
+    stats: () => [0, 0, 0],
+    close: () => undefined,
+  };
+  const batched = new BatchedUdpServer({ host: '127.0.0.1', port: 0, handler: s.handler, metrics: s.metrics }, fakeAddon as unknown as UdpBatchAddon);
+  await batched.listen();
+  const slotBytes = input.length / slots;
+  const ctx = { transport: 'udp' as const, address: '127.0.0.1', port: 5353 };
+  const r = rng(0xba7c4);
+  const N = 1_000_000;
+  const droppedBefore = s.metrics.dropped;
+  let answered = 0;
+  let compared = 0;
+  let oversized = 0;
+  for (let sent = 0; sent < N; ) {
+    const n = Math.min(slots, N - sent, 1 + Math.floor(r() * slots));
+    const packets: Buffer[] = [];
+    for (let i = 0; i < n; i++, sent++) {
+      const pkt = sent % 1000 === 999 ? Buffer.alloc(MAX_UDP_QUERY_BYTES + 1 + Math.floor(r() * 2000), 7) : mutate(r);
+      packets.push(pkt);
+      const m = i * META_STRIDE;
+      // What the C side writes: the bytes (cut at the slot), the length or -1 when too big.
+      pkt.copy(input, i * slotBytes, 0, Math.min(pkt.length, slotBytes));
+      meta[m + META_LENGTH] = pkt.length >= slotBytes ? -1 : pkt.length;
+      meta[m + META_FAMILY] = 4;
+      meta[m + META_PORT] = 5353;
+      meta.set([0x0100007f], (m * 4 + META_ADDRESS_BYTE) / 4);
+      meta[m + META_OUT_OFFSET] = 0;
+      meta[m + META_OUT_LENGTH] = 0;
+    }
+    onBatch(n);
+    for (let i = 0; i < n; i++) {
+      const m = i * META_STRIDE;
+      const len = meta[m + META_OUT_LENGTH]!;
+      const pkt = packets[i]!;
+      if (pkt.length > MAX_UDP_QUERY_BYTES) {
+        oversized++;
+        assert.equal(len, 0, 'an oversized datagram gets no answer');
+        continue;
+      }
+      if (len === 0) continue;
+      answered++;
+      const out = output.subarray(meta[m + META_OUT_OFFSET]!, meta[m + META_OUT_OFFSET]! + len);
+      assert.equal(out[0], pkt[0]);
+      assert.ok(out[2]! & 0x80);
+      // The batch path answers byte for byte what the handler answers to the same packet alone.
+      if ((i & 31) === 0) {
+        compared++;
+        const alone = s.handler.handle(Buffer.from(pkt), ctx) as Buffer;
+        assert.ok(out.equals(alone), `packet ${pkt.toString('hex')}: batch ${out.toString('hex')} vs alone ${alone.toString('hex')}`);
+      }
+    }
+  }
+  assert.equal(s.handler.internalErrors, 0);
+  assert.equal(s.metrics.dropped - droppedBefore >= oversized, true);
+  t.diagnostic(`${N} packets in batches: ${answered} answered, ${compared} compared with the plain handler, ${oversized} oversized dropped`);
+  assert.ok(answered > 500_000 && compared > 15_000);
+  await batched.close();
 });
 
 testEachUdpTransport('fuzz over real UDP: 20,000 packets, then a valid query is answered', {}, async (t, udpTransport) => {
