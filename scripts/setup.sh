@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(nftables iptables iproute2 conntrack etcd-server dnsutils knot dnsmasq-base dnsperf nginx-light haproxy wrk socat curl procps openssl)
+DEBS=(nftables iptables iproute2 conntrack etcd-server dnsutils knot dnsmasq-base dnsperf nginx-light haproxy wrk socat curl procps openssl gcc libc6-dev)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${DEBS[@]}"; do
