@@ -1,5 +1,6 @@
 import type { Backend, Balancer } from './balancer.js';
-import { type LibuvTcp, type ShutdownRequest, type TcpHandle, type WriteRequest, type ConnectRequest, uvError } from './libuv-tcp.js';
+import { createServer } from 'node:net';
+import { type LibuvTcp, type ShutdownRequest, type TcpHandle, type WriteRequest, type ConnectRequest } from './libuv-tcp.js';
 import type { TcpFrontendOptions } from './tcp-proxy.js';
 
 /**
@@ -21,6 +22,9 @@ import type { TcpFrontendOptions } from './tcp-proxy.js';
 
 /** SO_KEEPALIVE idle time on both legs (the accepted leg inherits it from the listening socket). */
 const KEEPALIVE_IDLE_SECONDS = 7200;
+
+/** Error code of listen() when this Node's net.Server does not expose the handle we take over. */
+export const NO_RAW_HANDLE = 'ERR_SKIFF_NO_RAW_HANDLE';
 
 const READ_BUFFER_BYTES = 16 * 1024;
 /** Free read buffers; beyond this many, closed connections' buffers go to the GC. */
@@ -229,9 +233,14 @@ function onShutdown(this: ShutdownRequest, status: number): void {
   (this.conn as Connection).shutdownDone(status);
 }
 
-/** One listening socket on raw handles; drop-in for TcpFrontend. */
+/**
+ * One listening socket whose accepted connections run on raw handles; drop-in for TcpFrontend.
+ * The socket itself is opened by a net.Server (error reporting, and node:cluster workers get
+ * the primary's shared socket that way); only its handle's `onconnection` is taken over, so
+ * no net.Socket is ever built for an accepted connection.
+ */
 export class LibuvTcpFrontend {
-  private readonly server: TcpHandle;
+  private readonly server = createServer();
   private readonly connections = new Set<Connection>();
   private closing: Promise<void> | undefined;
   balancer: Balancer;
@@ -241,21 +250,28 @@ export class LibuvTcpFrontend {
     private readonly o: TcpFrontendOptions,
   ) {
     this.balancer = o.balancer;
-    this.server = uv.newServer();
   }
 
   listen(): Promise<void> {
-    const s = this.server;
-    const err = s.bind(this.o.host, this.o.port) || s.listen(4096);
-    if (err) {
-      s.close();
-      return Promise.reject(uvError(err, `listen ${this.o.host}:${this.o.port}`));
-    }
-    // Set on the listening socket, inherited by every accepted one (no setsockopt per connection).
-    s.setNoDelay(true);
-    s.setKeepAlive(true, KEEPALIVE_IDLE_SECONDS);
-    s.onconnection = (status, client) => this.onConnection(status, client);
-    return Promise.resolve();
+    const server = this.server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.o.host, port: this.o.port, backlog: 4096 }, () => {
+        server.off('error', reject);
+        server.on('error', () => {});
+        const handle = (server as unknown as { _handle?: TcpHandle | null })._handle;
+        if (!handle || typeof handle.setNoDelay !== 'function' || !('onconnection' in handle)) {
+          server.close();
+          reject(Object.assign(new Error('net.Server has no raw listening handle'), { code: NO_RAW_HANDLE }));
+          return;
+        }
+        // Set on the listening socket, inherited by every accepted one (no setsockopt per connection).
+        handle.setNoDelay(true);
+        handle.setKeepAlive(true, KEEPALIVE_IDLE_SECONDS);
+        handle.onconnection = (status, client) => this.onConnection(status, client);
+        resolve();
+      });
+    });
   }
 
   private onConnection(status: number, client: TcpHandle | undefined): void {
@@ -286,8 +302,7 @@ export class LibuvTcpFrontend {
 
   /** Stops listening and cuts the connections this frontend carried (its Service is gone). */
   close(): Promise<void> {
-    // A closed handle never calls a second close callback: keep the first promise.
-    this.closing ??= new Promise<void>((resolve) => this.server.close(resolve));
+    this.closing ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections) c.destroy();
     return this.closing;
   }

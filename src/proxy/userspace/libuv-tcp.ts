@@ -1,5 +1,3 @@
-import { getSystemErrorName } from 'node:util';
-
 /**
  * Node's internal libuv TCP bindings (`process.binding('tcp_wrap')` / `('stream_wrap')`), typed
  * for the userspace proxy's fast path (libuv-tcp-proxy.ts).
@@ -20,8 +18,6 @@ export interface TcpHandle {
   onread: ((this: TcpHandle, arrayBuffer: ArrayBuffer | undefined) => void) | null;
   onconnection: ((status: number, client: TcpHandle | undefined) => void) | null;
   readonly writeQueueSize: number;
-  bind(address: string, port: number): number;
-  listen(backlog: number): number;
   connect(req: ConnectRequest, address: string, port: number): number;
   readStart(): number;
   readStop(): number;
@@ -61,7 +57,6 @@ export interface ShutdownRequest {
 }
 
 export interface LibuvTcp {
-  newServer(): TcpHandle;
   newSocket(): TcpHandle;
   newConnectRequest(): ConnectRequest;
   newWriteRequest(): WriteRequest;
@@ -92,7 +87,7 @@ interface StreamWrapBinding {
   kLastWriteWasAsync: number;
 }
 
-const METHODS = ['bind', 'listen', 'connect', 'readStart', 'readStop', 'useUserBuffer', 'writeBuffer', 'shutdown', 'setNoDelay', 'setKeepAlive', 'getpeername', 'reset', 'close'];
+const METHODS = ['connect', 'readStart', 'readStop', 'useUserBuffer', 'writeBuffer', 'shutdown', 'setNoDelay', 'setKeepAlive', 'getpeername', 'reset', 'close'];
 
 let cached: LibuvTcp | null | undefined;
 
@@ -112,9 +107,8 @@ export function loadLibuvTcp(): LibuvTcp | undefined {
     for (const C of [tcp.TCP, tcp.TCPConnectWrap, stream.WriteWrap, stream.ShutdownWrap]) if (typeof C !== 'function') return undefined;
     const proto = tcp.TCP.prototype as unknown as Record<string, unknown>;
     if (METHODS.some((m) => typeof proto[m] !== 'function')) return undefined;
-    const { SOCKET, SERVER } = tcp.constants;
+    const { SOCKET } = tcp.constants;
     cached = {
-      newServer: () => new tcp.TCP(SERVER),
       newSocket: () => new tcp.TCP(SOCKET),
       newConnectRequest: () => new tcp.TCPConnectWrap(),
       newWriteRequest: () => new stream.WriteWrap(),
@@ -129,15 +123,4 @@ export function loadLibuvTcp(): LibuvTcp | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A negative libuv errno as an Error with Node's usual `code` (ECONNREFUSED, EADDRINUSE, ...). */
-export function uvError(errno: number, syscall: string): Error {
-  let code = `E${-errno}`;
-  try {
-    code = getSystemErrorName(errno);
-  } catch {
-    /* keep the number */
-  }
-  return Object.assign(new Error(`${syscall} ${code}`), { code, errno, syscall });
 }

@@ -4,7 +4,7 @@ import type { Exec } from '../../util/exec.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import type { BackendSyncResult, ProxyBackend, ProxySnapshot, ServicePortChange, ServicePortState } from '../types.js';
 import { Balancer } from './balancer.js';
-import { LibuvTcpFrontend } from './libuv-tcp-proxy.js';
+import { LibuvTcpFrontend, NO_RAW_HANDLE } from './libuv-tcp-proxy.js';
 import { loadLibuvTcp, type LibuvTcp } from './libuv-tcp.js';
 import { TcpFrontend, type TcpFrontendOptions } from './tcp-proxy.js';
 import { UdpFrontend } from './udp-proxy.js';
@@ -65,7 +65,8 @@ export class UserspaceBackend implements ProxyBackend {
   private cancelSweep: (() => void) | undefined;
   /** The device holding virtual IPs in `dummy` mode: skiff-svc, or `lo` when the kernel has no dummy driver. */
   private svcDevice: string | undefined;
-  private warnedNoLibuv = false;
+  /** Set once the raw path turned out unusable: later listeners go straight to net. */
+  private noLibuv = false;
 
   constructor(private readonly o: UserspaceBackendOptions) {
     this.clock = o.clock ?? systemClock;
@@ -112,9 +113,9 @@ export class UserspaceBackend implements ProxyBackend {
         await this.ensureAddress(w.host);
         const opts = { host: w.host, port: w.port, balancer, now: () => this.clock.now() };
         const f = w.protocol === 'TCP'
-          ? this.tcpFrontend({ ...opts, connectAttempts: this.o.connectAttempts ?? 3 })
+          ? await this.listenTcp({ ...opts, connectAttempts: this.o.connectAttempts ?? 3 })
           : new UdpFrontend({ ...opts, idleTimeoutMs: this.o.udpIdleTimeoutMs ?? 30_000 });
-        await f.listen();
+        if (f instanceof UdpFrontend) await f.listen();
         this.frontends.set(key, f);
       } catch (err) {
         failures.push(`${key}: ${(err as Error).message}`);
@@ -128,14 +129,22 @@ export class UserspaceBackend implements ProxyBackend {
     return { rules: this.frontends.size };
   }
 
-  private tcpFrontend(o: TcpFrontendOptions): TcpFrontend | LibuvTcpFrontend {
-    if (this.o.tcpEngine !== 'net') {
-      const uv = (this.o.loadLibuv ?? loadLibuvTcp)();
-      if (uv) return new LibuvTcpFrontend(uv, o);
-      if (!this.warnedNoLibuv) this.log.warn('raw libuv TCP bindings not available in this Node: the userspace proxy uses net sockets');
-      this.warnedNoLibuv = true;
+  private async listenTcp(o: TcpFrontendOptions): Promise<TcpFrontend | LibuvTcpFrontend> {
+    const uv = this.o.tcpEngine === 'net' || this.noLibuv ? undefined : (this.o.loadLibuv ?? loadLibuvTcp)();
+    if (uv) {
+      const f = new LibuvTcpFrontend(uv, o);
+      try {
+        await f.listen();
+        return f;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== NO_RAW_HANDLE) throw err;
+      }
     }
-    return new TcpFrontend(o);
+    if (this.o.tcpEngine !== 'net' && !this.noLibuv) this.log.warn('raw libuv TCP bindings not usable in this Node: the userspace proxy uses net sockets');
+    this.noLibuv = this.o.tcpEngine !== 'net';
+    const f = new TcpFrontend(o);
+    await f.listen();
+    return f;
   }
 
   private balancersFor(id: string): PortBalancers {
