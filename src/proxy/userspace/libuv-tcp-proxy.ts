@@ -78,7 +78,7 @@ class Connection {
     up.setKeepAlive(true, KEEPALIVE_IDLE_SECONDS);
     const req = this.uv.newConnectRequest();
     req.oncomplete = onConnected;
-    req.conn = b;
+    req.backend = b;
     req.address = b.host;
     req.port = b.port;
     const err = up.connect(req, b.host, b.port);
@@ -124,7 +124,7 @@ class Connection {
     req.buffer = data;
     const err = to.writeBuffer(req, data);
     if (err) {
-      spareWrite = req;
+      // Not reused: whether libuv got as far as taking the request is not ours to know.
       this.destroy();
       return;
     }
@@ -223,7 +223,7 @@ function onRead(handle: TcpHandle): void {
 }
 function onConnected(status: number, handle: TcpHandle, req: ConnectRequest): void {
   const conn = handle.conn as Connection;
-  if (status < 0) conn.connectFailed(handle, req.conn as Backend);
+  if (status < 0) conn.connectFailed(handle, req.backend as Backend);
   else conn.connected(handle);
 }
 function onWritten(this: WriteRequest, status: number): void {

@@ -39,7 +39,8 @@ export interface ConnectRequest {
   oncomplete: (status: number, handle: TcpHandle, req: ConnectRequest) => void;
   address: string;
   port: number;
-  conn?: unknown;
+  /** Ours: the endpoint being tried (a retry needs to know which one failed). */
+  backend?: unknown;
 }
 
 export interface WriteRequest {
