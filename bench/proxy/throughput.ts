@@ -2,6 +2,7 @@
 // TCP mode), through the Skiff userspace proxy (1 and 2 workers), and through the nftables
 // and iptables modes (DNAT in a test netns). Keep-alive and new-connection-per-request.
 // Usage (root for the kernel modes): npx tsx bench/proxy/throughput.ts [seconds=2] [rounds=3]
+// USERSPACE_ONLY=1 runs only direct, HAProxy and the userspace rows.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -153,11 +154,14 @@ async function main(): Promise<void> {
     await waitPort('127.0.0.82:8080');
     configs.push({ name: '(b) HAProxy 2.6, nbthread 1, TCP mode', url: 'http://127.0.0.82:8080/', pid: hap.pid });
     const tsx = ['--import', 'tsx', fileURLToPath(new URL('./userspace-server.ts', import.meta.url))];
-    const u1 = await spawnReady(process.execPath, [...tsx, '127.0.0.83', '8080', '127.0.0.81', '8080', '1']);
+    const u1 = await spawnReady(process.execPath, [...tsx, '127.0.0.83', '8080', '127.0.0.81', '8080', '1', 'libuv']);
     configs.push({ name: '(c) Skiff userspace, 1 process', url: 'http://127.0.0.83:8080/', ref: [1, 'HAProxy'], pid: u1.pid });
-    const u2 = await spawnReady(process.execPath, [...tsx, '127.0.0.84', '8080', '127.0.0.81', '8080', '2']);
+    const u2 = await spawnReady(process.execPath, [...tsx, '127.0.0.84', '8080', '127.0.0.81', '8080', '2', 'libuv']);
     configs.push({ name: '(c2) Skiff userspace, 2 workers', url: 'http://127.0.0.84:8080/', ref: [1, 'HAProxy'], pid: u2.pid });
-    if (process.getuid?.() === 0) {
+    // The net.Socket fallback path (what (c) was before the raw libuv path), for comparison.
+    const un = await spawnReady(process.execPath, [...tsx, '127.0.0.85', '8080', '127.0.0.81', '8080', '1', 'net']);
+    configs.push({ name: '(c3) Skiff userspace, net fallback, 1 process', url: 'http://127.0.0.85:8080/', ref: [1, 'HAProxy'], pid: un.pid });
+    if (process.getuid?.() === 0 && !process.env.USERSPACE_ONLY) {
       // Kernel modes: nginx and the rules in one netns, wrk in another; the ClusterIP is DNATed on PREROUTING.
       await realExec('ip', ['netns', 'add', NS]);
       const inNs = execInNetns(realExec, NS);
@@ -189,7 +193,7 @@ async function main(): Promise<void> {
       configs.push({ name: '(d) Skiff nftables (DNAT)', url: 'http://198.19.0.10:80/', netns: NSC, ref: [direct, 'direct'] });
       configs.push({ name: '(e) Skiff iptables (DNAT)', url: 'http://198.19.0.11:80/', netns: NSC, ref: [direct, 'direct'] });
     } else {
-      console.error('not root: kernel modes skipped');
+      console.error(process.env.USERSPACE_ONLY ? 'USERSPACE_ONLY: kernel modes skipped' : 'not root: kernel modes skipped');
     }
     const results: { ka: Result[]; nc: Result[]; cpuKa: number[]; cpuNc: number[] }[] = configs.map(() => ({ ka: [], nc: [], cpuKa: [], cpuNc: [] }));
     for (let round = 0; round < ROUNDS; round++) {

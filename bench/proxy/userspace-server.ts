@@ -1,13 +1,14 @@
 // Runs the Skiff userspace backend with a fixed snapshot, for the throughput benchmark:
-//   npx tsx bench/proxy/userspace-server.ts LISTEN_HOST LISTEN_PORT BACKEND_HOST BACKEND_PORT [WORKERS]
+//   npx tsx bench/proxy/userspace-server.ts LISTEN_HOST LISTEN_PORT BACKEND_HOST BACKEND_PORT [WORKERS] [libuv|net]
 // With WORKERS > 1, node:cluster workers share the listening socket and the kernel spreads
 // accepted connections (SCHED_NONE), the only multi-core option without SO_REUSEPORT on Node 20.
 import cluster from 'node:cluster';
 import { UserspaceBackend } from '../../src/proxy/userspace/userspace-backend.js';
 import type { ServicePortState } from '../../src/proxy/types.js';
 
-const [host, port, bHost, bPort, workersArg] = process.argv.slice(2);
+const [host, port, bHost, bPort, workersArg, engineArg] = process.argv.slice(2);
 const workers = Number(workersArg ?? 1);
+const tcpEngine = engineArg === 'net' ? 'net' : 'libuv';
 
 async function serve(): Promise<void> {
   const ep = { ip: bHost!, port: Number(bPort), ready: true, serving: true, terminating: false, isLocal: true };
@@ -17,7 +18,7 @@ async function serve(): Promise<void> {
     externalPolicyLocal: false, internalPolicyLocal: false, healthCheckNodePort: 0,
     endpoints: [ep], clusterEndpoints: [ep], externalEndpoints: [ep], localEndpointCount: 1,
   };
-  const backend = new UserspaceBackend({ addressMode: 'loopback', nodeIPs: [] });
+  const backend = new UserspaceBackend({ addressMode: 'loopback', nodeIPs: [], tcpEngine });
   await backend.sync({ nodeName: 'n', ports: new Map([[s.id, s]]) }, [], true);
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => void backend.stop().then(() => process.exit(0)));

@@ -32,6 +32,11 @@ export class Balancer {
     }
   }
 
+  /** Whether pick needs the client's address (reading it costs a getpeername per connection). */
+  get usesClientIP(): boolean {
+    return this.affinityMs > 0;
+  }
+
   has(b: Backend): boolean {
     return this.backends.includes(b);
   }

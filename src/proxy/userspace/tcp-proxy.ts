@@ -16,6 +16,7 @@ class Pipe {
     private readonly client: Socket,
     private readonly balancer: Balancer,
     private readonly maxAttempts: number,
+    private readonly clientIP: string | undefined,
   ) {
     client.on('error', this.onError);
     client.on('close', this.onClientClose);
@@ -77,7 +78,7 @@ class Pipe {
       this.client.destroy();
       return;
     }
-    const next = this.attempts < this.maxAttempts ? this.balancer.after(b, this.client.remoteAddress) : undefined;
+    const next = this.attempts < this.maxAttempts ? this.balancer.after(b, this.clientIP) : undefined;
     if (next) this.start(next);
     else this.client.resetAndDestroy();
   }
@@ -116,14 +117,16 @@ export class TcpFrontend {
   private onConnection(client: Socket): void {
     this.clients.add(client);
     client.once('close', () => this.clients.delete(client));
-    const b = this.balancer.pick(client.remoteAddress, this.o.now());
+    // remoteAddress costs a getpeername syscall: only affinity needs it.
+    const clientIP = this.balancer.usesClientIP ? client.remoteAddress : undefined;
+    const b = this.balancer.pick(clientIP, clientIP ? this.o.now() : 0);
     if (!b) {
       // No endpoints: refuse at once (RST), like the kernel modes' reject.
       client.resetAndDestroy();
       return;
     }
     const attempts = Math.min(this.o.connectAttempts, this.balancer.backends.length);
-    new Pipe(client, this.balancer, attempts).start(b);
+    new Pipe(client, this.balancer, attempts, clientIP).start(b);
   }
 
   /** Stops listening and cuts the connections this frontend carried (its Service is gone). */

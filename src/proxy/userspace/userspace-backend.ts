@@ -4,7 +4,9 @@ import type { Exec } from '../../util/exec.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import type { BackendSyncResult, ProxyBackend, ProxySnapshot, ServicePortChange, ServicePortState } from '../types.js';
 import { Balancer } from './balancer.js';
-import { TcpFrontend } from './tcp-proxy.js';
+import { LibuvTcpFrontend, NO_RAW_HANDLE } from './libuv-tcp-proxy.js';
+import { loadLibuvTcp, type LibuvTcp } from './libuv-tcp.js';
+import { TcpFrontend, type TcpFrontendOptions } from './tcp-proxy.js';
 import { UdpFrontend } from './udp-proxy.js';
 
 export const DUMMY_INTERFACE = 'skiff-svc';
@@ -26,6 +28,14 @@ export interface UserspaceBackendOptions {
   /** Endpoints tried per connection before it is reset (default 3). */
   connectAttempts?: number;
   logger?: Logger;
+  /**
+   * TCP data path: `libuv` (default) runs on Node's raw libuv handles (libuv-tcp-proxy.ts,
+   * about half the CPU per connection), `net` on public net.Sockets (tcp-proxy.ts). When the
+   * raw bindings are missing from this Node, `libuv` falls back to `net` (logged).
+   */
+  tcpEngine?: 'libuv' | 'net';
+  /** Where the raw bindings come from (tests replace it to exercise the fallback). */
+  loadLibuv?: () => LibuvTcp | undefined;
 }
 
 interface PortBalancers {
@@ -33,7 +43,7 @@ interface PortBalancers {
   external: Balancer;
 }
 
-type Frontend = TcpFrontend | UdpFrontend;
+type Frontend = TcpFrontend | LibuvTcpFrontend | UdpFrontend;
 
 interface Wanted {
   portId: string;
@@ -55,6 +65,8 @@ export class UserspaceBackend implements ProxyBackend {
   private cancelSweep: (() => void) | undefined;
   /** The device holding virtual IPs in `dummy` mode: skiff-svc, or `lo` when the kernel has no dummy driver. */
   private svcDevice: string | undefined;
+  /** Set once the raw path turned out unusable: later listeners go straight to net. */
+  private noLibuv = false;
 
   constructor(private readonly o: UserspaceBackendOptions) {
     this.clock = o.clock ?? systemClock;
@@ -101,9 +113,9 @@ export class UserspaceBackend implements ProxyBackend {
         await this.ensureAddress(w.host);
         const opts = { host: w.host, port: w.port, balancer, now: () => this.clock.now() };
         const f = w.protocol === 'TCP'
-          ? new TcpFrontend({ ...opts, connectAttempts: this.o.connectAttempts ?? 3 })
+          ? await this.listenTcp({ ...opts, connectAttempts: this.o.connectAttempts ?? 3 })
           : new UdpFrontend({ ...opts, idleTimeoutMs: this.o.udpIdleTimeoutMs ?? 30_000 });
-        await f.listen();
+        if (f instanceof UdpFrontend) await f.listen();
         this.frontends.set(key, f);
       } catch (err) {
         failures.push(`${key}: ${(err as Error).message}`);
@@ -115,6 +127,24 @@ export class UserspaceBackend implements ProxyBackend {
       throw new Error(`cannot listen on ${failures.join('; ')}`);
     }
     return { rules: this.frontends.size };
+  }
+
+  private async listenTcp(o: TcpFrontendOptions): Promise<TcpFrontend | LibuvTcpFrontend> {
+    const uv = this.o.tcpEngine === 'net' || this.noLibuv ? undefined : (this.o.loadLibuv ?? loadLibuvTcp)();
+    if (uv) {
+      const f = new LibuvTcpFrontend(uv, o);
+      try {
+        await f.listen();
+        return f;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== NO_RAW_HANDLE) throw err;
+      }
+    }
+    if (this.o.tcpEngine !== 'net' && !this.noLibuv) this.log.warn('raw libuv TCP bindings not usable in this Node: the userspace proxy uses net sockets');
+    this.noLibuv = this.o.tcpEngine !== 'net';
+    const f = new TcpFrontend(o);
+    await f.listen();
+    return f;
   }
 
   private balancersFor(id: string): PortBalancers {
@@ -177,6 +207,16 @@ export class UserspaceBackend implements ProxyBackend {
     this.cancelSweep?.();
     for (const f of this.frontends.values()) await f.close();
     this.frontends.clear();
+  }
+
+  /** Which TCP data path the listeners use (`net` also when the raw bindings are missing). */
+  tcpEnginesInUse(): Set<'libuv' | 'net'> {
+    const engines = new Set<'libuv' | 'net'>();
+    for (const f of this.frontends.values()) {
+      if (f instanceof LibuvTcpFrontend) engines.add('libuv');
+      else if (f instanceof TcpFrontend) engines.add('net');
+    }
+    return engines;
   }
 
   /** For tests: UDP sessions across all frontends. */

@@ -11,8 +11,8 @@ import { connectOutcome, httpGet, nameServer, tally, udpClient, udpNameServer, u
 
 const NODE_IP = '127.77.128.1';
 
-async function setup(t: import('node:test').TestContext, clock = new FakeClock(Date.now())) {
-  const backend = new UserspaceBackend({ addressMode: 'loopback', nodeIPs: [NODE_IP], clock });
+async function setup(t: import('node:test').TestContext, clock = new FakeClock(Date.now()), tcpEngine: 'libuv' | 'net' = 'libuv') {
+  const backend = new UserspaceBackend({ addressMode: 'loopback', nodeIPs: [NODE_IP], clock, tcpEngine });
   const core = new ProxyCore({ backend, nodeName: 'node-a', clock: systemClock, minSyncIntervalMs: 10, healthCheckBindAddress: '127.77.128.1' });
   const svcs = new FakeInformer<Service>();
   const slices = new FakeInformer<EndpointSlice>();
@@ -33,78 +33,81 @@ async function setup(t: import('node:test').TestContext, clock = new FakeClock(D
   return { backend, core, svcs, slices, clock, synced };
 }
 
-test('userspace: ClusterIP and NodePort spread over ready endpoints only; unready gets nothing; no endpoints rejects at once', async (t) => {
-  const port = 18080;
-  const eps = await Promise.all(['a', 'b', 'c', 'd'].map((n, i) => nameServer(n, `127.77.1.${i + 1}`, port)));
-  t.after(() => Promise.all(eps.map((s) => s.close())));
-  const { svcs, slices, synced } = await setup(t);
-  await synced(() => {
-    svcs.set(makeService({ name: 'web', clusterIP: '127.77.0.10', type: 'NodePort', ports: [{ port: 18000, nodePort: 31080 }] }));
-    slices.set(makeSlice({ service: 'web', ports: [{ port }], endpoints: [
-      { ip: '127.77.1.1' }, { ip: '127.77.1.2' }, { ip: '127.77.1.3' }, { ip: '127.77.1.4', ready: false, serving: false },
-    ] }));
-  });
-  const viaCluster: string[] = [];
-  for (let i = 0; i < 30; i++) viaCluster.push(await httpGet('127.77.0.10', 18000));
-  const c = tally(viaCluster);
-  assert.deepEqual(Object.keys(c).sort(), ['a', 'b', 'c'], `got ${JSON.stringify(c)}`);
-  for (const n of ['a', 'b', 'c']) assert.ok(c[n]! >= 5, `round robin spreads: ${JSON.stringify(c)}`);
-  assert.equal(eps[3]!.hits(), 0, 'the unready endpoint received nothing');
-  const viaNodePort: string[] = [];
-  for (let i = 0; i < 9; i++) viaNodePort.push(await httpGet(NODE_IP, 31080));
-  assert.deepEqual(Object.keys(tally(viaNodePort)).sort(), ['a', 'b', 'c']);
+// Both TCP data paths: raw libuv handles (the default) and the net.Socket fallback.
+for (const tcpEngine of ['libuv', 'net'] as const) {
+  test(`userspace (${tcpEngine}): ClusterIP and NodePort spread over ready endpoints only; unready gets nothing; no endpoints rejects at once`, async (t) => {
+    const port = 18080;
+    const eps = await Promise.all(['a', 'b', 'c', 'd'].map((n, i) => nameServer(n, `127.77.1.${i + 1}`, port)));
+    t.after(() => Promise.all(eps.map((s) => s.close())));
+    const { svcs, slices, synced } = await setup(t, undefined, tcpEngine);
+    await synced(() => {
+      svcs.set(makeService({ name: 'web', clusterIP: '127.77.0.10', type: 'NodePort', ports: [{ port: 18000, nodePort: 31080 }] }));
+      slices.set(makeSlice({ service: 'web', ports: [{ port }], endpoints: [
+        { ip: '127.77.1.1' }, { ip: '127.77.1.2' }, { ip: '127.77.1.3' }, { ip: '127.77.1.4', ready: false, serving: false },
+      ] }));
+    });
+    const viaCluster: string[] = [];
+    for (let i = 0; i < 30; i++) viaCluster.push(await httpGet('127.77.0.10', 18000));
+    const c = tally(viaCluster);
+    assert.deepEqual(Object.keys(c).sort(), ['a', 'b', 'c'], `got ${JSON.stringify(c)}`);
+    for (const n of ['a', 'b', 'c']) assert.ok(c[n]! >= 5, `round robin spreads: ${JSON.stringify(c)}`);
+    assert.equal(eps[3]!.hits(), 0, 'the unready endpoint received nothing');
+    const viaNodePort: string[] = [];
+    for (let i = 0; i < 9; i++) viaNodePort.push(await httpGet(NODE_IP, 31080));
+    assert.deepEqual(Object.keys(tally(viaNodePort)).sort(), ['a', 'b', 'c']);
 
-  // Scale to zero: a connection is refused at once (reset), it does not hang.
-  await synced(() => slices.set(makeSlice({ service: 'web', ports: [{ port }], endpoints: [] })));
-  const r = await connectOutcome('127.77.0.10', 18000);
-  assert.equal(r.ok, false);
-  assert.ok(r.ms < 500, `rejected in ${r.ms} ms`);
-  assert.ok(['ECONNRESET', 'ECONNREFUSED', 'RESET_AFTER_ACCEPT'].includes(r.code!), String(r.code));
-});
-
-test('userspace: connect failure retries the next endpoint; terminating endpoints serve when none is ready', async (t) => {
-  const port = 18081;
-  const live = await nameServer('live', '127.77.2.2', port);
-  t.after(() => live.close());
-  const { svcs, slices, synced } = await setup(t);
-  await synced(() => {
-    svcs.set(makeService({ name: 'retry', clusterIP: '127.77.0.11', ports: [{ port: 18000 }] }));
-    // 127.77.2.1 has nothing listening: every connect there fails and must move on.
-    slices.set(makeSlice({ service: 'retry', ports: [{ port }], endpoints: [{ ip: '127.77.2.1' }, { ip: '127.77.2.2' }] }));
+    // Scale to zero: a connection is refused at once (reset), it does not hang.
+    await synced(() => slices.set(makeSlice({ service: 'web', ports: [{ port }], endpoints: [] })));
+    const r = await connectOutcome('127.77.0.10', 18000);
+    assert.equal(r.ok, false);
+    assert.ok(r.ms < 500, `rejected in ${r.ms} ms`);
+    assert.ok(['ECONNRESET', 'ECONNREFUSED', 'RESET_AFTER_ACCEPT'].includes(r.code!), String(r.code));
   });
-  for (let i = 0; i < 6; i++) assert.equal(await httpGet('127.77.0.11', 18000), 'live');
-  await synced(() =>
-    slices.set(makeSlice({ service: 'retry', ports: [{ port }], endpoints: [{ ip: '127.77.2.2', ready: false, serving: true, terminating: true }] })),
-  );
-  assert.equal(await httpGet('127.77.0.11', 18000), 'live', 'serving+terminating fallback');
-});
 
-test('userspace: ClientIP affinity holds, then expires', async (t) => {
-  const port = 18082;
-  const eps = await Promise.all(['a', 'b', 'c'].map((n, i) => nameServer(n, `127.77.3.${i + 1}`, port)));
-  t.after(() => Promise.all(eps.map((s) => s.close())));
-  const clock = new FakeClock(Date.now());
-  const { svcs, slices, synced } = await setup(t, clock);
-  await synced(() => {
-    svcs.set(makeService({ name: 'sticky', clusterIP: '127.77.0.12', ports: [{ port: 18000 }], affinitySeconds: 30 }));
-    slices.set(makeSlice({ service: 'sticky', ports: [{ port }], endpoints: [{ ip: '127.77.3.1' }, { ip: '127.77.3.2' }, { ip: '127.77.3.3' }] }));
+  test(`userspace (${tcpEngine}): connect failure retries the next endpoint; terminating endpoints serve when none is ready`, async (t) => {
+    const port = 18081;
+    const live = await nameServer('live', '127.77.2.2', port);
+    t.after(() => live.close());
+    const { svcs, slices, synced } = await setup(t, undefined, tcpEngine);
+    await synced(() => {
+      svcs.set(makeService({ name: 'retry', clusterIP: '127.77.0.11', ports: [{ port: 18000 }] }));
+      // 127.77.2.1 has nothing listening: every connect there fails and must move on.
+      slices.set(makeSlice({ service: 'retry', ports: [{ port }], endpoints: [{ ip: '127.77.2.1' }, { ip: '127.77.2.2' }] }));
+    });
+    for (let i = 0; i < 6; i++) assert.equal(await httpGet('127.77.0.11', 18000), 'live');
+    await synced(() =>
+      slices.set(makeSlice({ service: 'retry', ports: [{ port }], endpoints: [{ ip: '127.77.2.2', ready: false, serving: true, terminating: true }] })),
+    );
+    assert.equal(await httpGet('127.77.0.11', 18000), 'live', 'serving+terminating fallback');
   });
-  const first = await httpGet('127.77.0.12', 18000, 2000, '127.0.0.5');
-  for (let i = 0; i < 10; i++) {
-    clock.advance(10_000); // each use refreshes the 30 s window
-    assert.equal(await httpGet('127.77.0.12', 18000, 2000, '127.0.0.5'), first);
-  }
-  // Another client is balanced independently (round robin moves on).
-  const other = await httpGet('127.77.0.12', 18000, 2000, '127.0.0.6');
-  assert.notEqual(other, first);
-  clock.advance(31_000);
-  const seen = new Set<string>();
-  for (let i = 0; i < 3; i++) {
-    seen.add(await httpGet('127.77.0.12', 18000, 2000, '127.0.0.5'));
+
+  test(`userspace (${tcpEngine}): ClientIP affinity holds, then expires`, async (t) => {
+    const port = 18082;
+    const eps = await Promise.all(['a', 'b', 'c'].map((n, i) => nameServer(n, `127.77.3.${i + 1}`, port)));
+    t.after(() => Promise.all(eps.map((s) => s.close())));
+    const clock = new FakeClock(Date.now());
+    const { svcs, slices, synced } = await setup(t, clock, tcpEngine);
+    await synced(() => {
+      svcs.set(makeService({ name: 'sticky', clusterIP: '127.77.0.12', ports: [{ port: 18000 }], affinitySeconds: 30 }));
+      slices.set(makeSlice({ service: 'sticky', ports: [{ port }], endpoints: [{ ip: '127.77.3.1' }, { ip: '127.77.3.2' }, { ip: '127.77.3.3' }] }));
+    });
+    const first = await httpGet('127.77.0.12', 18000, 2000, '127.0.0.5');
+    for (let i = 0; i < 10; i++) {
+      clock.advance(10_000); // each use refreshes the 30 s window
+      assert.equal(await httpGet('127.77.0.12', 18000, 2000, '127.0.0.5'), first);
+    }
+    // Another client is balanced independently (round robin moves on).
+    const other = await httpGet('127.77.0.12', 18000, 2000, '127.0.0.6');
+    assert.notEqual(other, first);
     clock.advance(31_000);
-  }
-  assert.ok(seen.size > 1, 'after expiry the client is balanced again');
-});
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      seen.add(await httpGet('127.77.0.12', 18000, 2000, '127.0.0.5'));
+      clock.advance(31_000);
+    }
+    assert.ok(seen.size > 1, 'after expiry the client is balanced again');
+  });
+}
 
 test('userspace: Local policies and the health check node port', async (t) => {
   const port = 18083;
