@@ -34,7 +34,7 @@ test('netns mode: bridge once, then per pod netns + veth + address + route in on
     return args.includes('show') ? { code: 1 } : {};
   });
   // Without a dialer start: no nodeNetns here, commands are checked for the root-namespace form.
-  const net = new NetnsNetwork({ exec: fake.exec, dataDir: dir, nodeIP: '198.19.128.1', clusterDns: ['198.19.0.10'], clusterDomain: 'cluster.local', etcNetnsDir: join(dir, 'etc'), netnsRunDir: join(dir, 'run'), hostResolvConf: 'nameserver 9.9.9.9\n' });
+  const net = new NetnsNetwork({ exec: fake.exec, dataDir: dir, nodeIP: '198.19.128.1', clusterDns: ['198.19.0.10'], clusterDomain: 'cluster.local', etcNetnsDir: join(dir, 'etc'), netnsRunDir: join(dir, 'run'), scratchDir: join(dir, 'scratch'), hostResolvConf: 'nameserver 9.9.9.9\n' });
   await net.init('198.18.1.0/24');
   assert.deepEqual(
     fake.calls.map((c) => [c.file, ...c.args].join(' ')),
@@ -52,7 +52,7 @@ test('netns mode: bridge once, then per pod netns + veth + address + route in on
   assert.equal(sb.podIP, '198.18.1.2');
   assert.equal(sb.netns, 'skiff-abcdef12');
   const veth = podVethName(uid);
-  const podBatch = join(dir, 'netns-batch', 'skiff-abcdef12.pod');
+  const podBatch = join(dir, 'scratch', 'skiff-abcdef12.pod');
   assert.deepEqual(
     fake.calls.map((c) => [c.file, ...c.args].join(' ') + (c.input ? ` <<${c.input}` : '')),
     [
@@ -84,7 +84,7 @@ test('netns mode with --node-netns: node-side commands carry -n NODE or run in n
     batchFiles(input, files);
     return args.includes('show') ? { code: 1 } : {};
   });
-  const net = new NetnsNetwork({ exec: fake.exec, dataDir: dir, nodeIP: '198.19.128.1', nodeNetns: 'skt-node', clusterDns: [], clusterDomain: 'cluster.local', etcNetnsDir: join(dir, 'etc'), netnsRunDir: join(dir, 'run'), hostResolvConf: '' });
+  const net = new NetnsNetwork({ exec: fake.exec, dataDir: dir, nodeIP: '198.19.128.1', nodeNetns: 'skt-node', clusterDns: [], clusterDomain: 'cluster.local', etcNetnsDir: join(dir, 'etc'), netnsRunDir: join(dir, 'run'), scratchDir: join(dir, 'scratch'), hostResolvConf: '' });
   // Replace the dialer start (it would spawn a real helper) — only the command shapes matter here.
   (net as unknown as { dialer: { start(): Promise<void> } }).dialer = { start: async () => {} };
   await net.init('198.18.2.0/24');
@@ -97,8 +97,8 @@ test('netns mode with --node-netns: node-side commands carry -n NODE or run in n
   fake.calls.length = 0;
   await net.setupPod(pod('dddddddd'));
   const veth = podVethName('dddddddd');
-  const nodeBatch = join(dir, 'netns-batch', 'skiff-dddddddd.node');
-  const podBatch = join(dir, 'netns-batch', 'skiff-dddddddd.pod');
+  const nodeBatch = join(dir, 'scratch', 'skiff-dddddddd.node');
+  const podBatch = join(dir, 'scratch', 'skiff-dddddddd.pod');
   // netns add runs in the machine's namespaces (so /var/run/netns sees it), the veth in the node's.
   assert.deepEqual(
     fake.calls.map((c) => [c.file, ...c.args].join(' ') + (c.input ? ` <<${c.input}` : '')),
@@ -117,7 +117,7 @@ test('netns mode: an existing complete namespace is kept (agent restart); a fail
     if (args[0] === '-b' && failBatch) return { code: 1, stderr: 'Command failed -:2' };
     return {};
   });
-  const net = new NetnsNetwork({ exec: fake.exec, dataDir: dir, nodeIP: '198.19.128.1', clusterDns: [], clusterDomain: 'cluster.local', etcNetnsDir: join(dir, 'etc'), netnsRunDir: join(dir, 'run'), hostResolvConf: '' });
+  const net = new NetnsNetwork({ exec: fake.exec, dataDir: dir, nodeIP: '198.19.128.1', clusterDns: [], clusterDomain: 'cluster.local', etcNetnsDir: join(dir, 'etc'), netnsRunDir: join(dir, 'run'), scratchDir: join(dir, 'scratch'), hostResolvConf: '' });
   await net.init('198.18.4.0/24');
   mkdirSync(join(dir, 'run'));
   writeFileSync(join(dir, 'run', podNetnsName(uid)), '');

@@ -115,12 +115,14 @@ test('the wrapper joins the cgroups through inherited fds and the command does n
 test('output of a command that exits at once is kept (the wrapper waits for the agent to open the FIFO)', async (t) => {
   const { rt } = setup(t);
   for (let i = 0; i < 3; i++) {
-    await rt.start(spec(['echo', `line ${i}`], { instance: i }));
-    // A busy agent: the FIFO is opened only after this; the command must not have run before.
+    // start() forks synchronously; a busy agent then reads the wrapper's signal only after the
+    // loop below. The command must not run (and exit, taking its output along) before that.
+    const started = rt.start(spec(['echo', `line ${i}`], { instance: i }));
     const until = Date.now() + 300;
     while (Date.now() < until) {
       /* block the event loop */
     }
+    await started;
     const exit = await rt.waitExit('uid-1', 'c')!;
     assert.equal(exit.exitCode, 0);
     assert.equal(renderLog(readFileSync(rt.logPath('uid-1', 'c', i), 'utf8'), {}), `line ${i}\n`);

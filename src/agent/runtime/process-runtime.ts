@@ -40,8 +40,10 @@ export const WRAPPER = [
   // $cg lists the inherited cgroup.procs fds: join each, then close it (the command never sees them).
   'for fd in $cg; do eval "echo \\$\\$ >&$fd && exec $fd>&-" || exit 126; done',
   '[ -p "$out" ] || mkfifo -m 0600 "$out" || exit 126',
-  // Tell the agent the FIFO exists; the write-only open waits for the agent to open it.
-  'echo fifo',
+  // Tell the agent the FIFO exists; the write-only open waits for the agent to open it. An
+  // agent that died meanwhile must not kill the shim with SIGPIPE (the next agent adopts it
+  // and opens the FIFO); the command gets SIGPIPE's default back.
+  "trap '' PIPE; echo fifo; trap - PIPE",
   'exec 1>"$out"',
   'exec 1<>"$out" 2>&1 </dev/null',
   // /proc/sys/kernel/hostname belongs to the UTS namespace: a redirection, no `hostname` process.
@@ -224,16 +226,21 @@ export class ProcessRuntime {
     }
     child.unref();
     // The wrapper's "fifo" line: open our end now (its write-only open is waiting for it).
-    // The pipe stays referenced: until the FIFO is open it is what keeps a caller waiting.
+    // start() resolves after that, so "running" means the command is being started (an agent
+    // killed right after still leaves a running container), or once the wrapper ended early.
     const signal = child.stdout!;
     signal.on('error', () => {});
-    signal.once('data', () => {
-      signal.destroy();
-      try {
-        pump.start();
-      } catch {
-        /* the FIFO went away: the container's output is lost, it still runs */
-      }
+    const fifoOpen = new Promise<void>((resolve) => {
+      signal.once('data', () => {
+        signal.destroy();
+        try {
+          pump.start();
+        } catch {
+          /* the FIFO went away: the container's output is lost, it still runs */
+        }
+        resolve();
+      });
+      signal.once('close', () => resolve());
     });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid!));
@@ -249,6 +256,7 @@ export class ProcessRuntime {
       });
     });
     this.running.set(key, { record, podUID: spec.podUID, container: spec.container, child, pump, exited });
+    await fifoOpen;
     return record;
   }
 
