@@ -14,7 +14,6 @@ import { InformerFactory } from '../client/informer/index.js';
 import type { ApiClient, Informer } from '../client/types.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { realExec, type Exec } from '../util/exec.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { ApiWriteQueue } from './api-writes.js';
 import { EventRecorder } from './events.js';
@@ -50,7 +49,6 @@ export interface AgentOptions {
   version?: string;
   /** Enforce limits with cgroups v1 when possible (default: when available). */
   cgroups?: boolean;
-  exec?: Exec;
   clock?: Clock;
   logger?: Logger;
   leaseIntervalMs?: number;
@@ -100,7 +98,7 @@ export class Agent {
     mkdirSync(opts.dataDir, { recursive: true });
     const useCgroups = opts.cgroups ?? CgroupManager.available();
     if (useCgroups && CgroupManager.available()) this.cgroups = new CgroupManager('/sys/fs/cgroup', `skiff/${opts.nodeName}`);
-    this.runtime = new ProcessRuntime({ dataDir: opts.dataDir, exec: opts.exec ?? realExec, cgroups: this.cgroups, now: () => this.clock.now() });
+    this.runtime = new ProcessRuntime({ dataDir: opts.dataDir, cgroups: this.cgroups, now: () => this.clock.now() });
     this.states = new PodStateStore(opts.dataDir);
     this.events = new EventRecorder(opts.client, opts.nodeName, this.clock, this.log, this.writes);
     this.factory = new InformerFactory({ client: opts.client, logger: this.log });

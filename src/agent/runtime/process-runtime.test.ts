@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { realExec } from '../../util/exec.js';
 import { renderLog } from './container-log.js';
 import { ProcessRuntime, StartError, type ContainerStartSpec } from './process-runtime.js';
 import { processAlive } from './proc.js';
@@ -26,7 +25,7 @@ function readOr(path: string): string {
 
 function setup(t: { after(fn: () => void): void }): { rt: ProcessRuntime; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-rt-'));
-  const rt = new ProcessRuntime({ dataDir: dir, exec: realExec, adoptPollMs: 50 });
+  const rt = new ProcessRuntime({ dataDir: dir, adoptPollMs: 50 });
   t.after(() => {
     rt.killAll();
     rmSync(dir, { recursive: true, force: true });
@@ -82,7 +81,7 @@ test('a container survives detach and is adopted with its exit code and logs', a
   await new Promise((r) => setTimeout(r, 100));
   rt.detachAll();
   assert.ok(processAlive(rec.pid, rec.startTicks));
-  const rt2 = new ProcessRuntime({ dataDir: dir, exec: realExec, adoptPollMs: 20 });
+  const rt2 = new ProcessRuntime({ dataDir: dir, adoptPollMs: 20 });
   t.after(() => rt2.killAll());
   assert.equal(rt2.adopt('uid-1', 'c', rec), true);
   const exit = await rt2.waitExit('uid-1', 'c')!;
@@ -101,7 +100,7 @@ test('the wrapper joins the cgroups through inherited fds and the command does n
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, 'cgroup.procs'), '');
   }
-  const rt = new ProcessRuntime({ dataDir: join(dir, 'data'), exec: realExec, cgroups, adoptPollMs: 50 });
+  const rt = new ProcessRuntime({ dataDir: join(dir, 'data'), cgroups, adoptPollMs: 50 });
   t.after(() => rt.killAll());
   const record = await rt.start(spec(['sh', '-c', 'ls /proc/self/fd; echo done'], { podUID: 'uid-cg' }));
   await rt.waitExit('uid-cg', 'c');

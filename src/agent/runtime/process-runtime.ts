@@ -27,7 +27,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, closeSync, constants as fsc, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { Exec } from '../../util/exec.js';
 import type { CgroupLimits, CgroupManager } from './cgroups.js';
 import { LogPump } from './container-log.js';
 import { procStartTicks, processAlive } from './proc.js';
@@ -104,7 +103,6 @@ export class StartError extends Error {
 
 export interface RuntimeOptions {
   dataDir: string;
-  exec: Exec;
   cgroups?: CgroupManager;
   /** How often adopted (non-child) processes are checked for liveness. */
   adoptPollMs?: number;
