@@ -2,14 +2,18 @@
  * Pod startup latency on one node in netns mode: create → Ready (HTTP readiness probe on the
  * pod's server) for N pods, p50/p99, beside the reference: spawning the same server process
  * directly and polling it until it answers. Also the agent's memory per running pod.
- *   npx tsx bench/agent/startup.ts [--pods 50] [--sequential 10]
+ *   npx tsx bench/agent/startup.ts [--pods 50] [--sequential 10] [--workload node,socat] [--agent tsx|dist]
+ * Two pod workloads, each with its own reference rows:
+ *   node  — a one-line Node.js HTTP server (an application: ~40 ms of CPU to start each);
+ *   socat — socat answering HTTP with a fixed reply (one small C process: the stand-in for
+ *           Kubernetes' pause image, so the rows show the system's own overhead).
  * Needs root (network namespaces). Uses an in-process API server (memory storage) and a real
  * `skiff agent` process whose node lives in its own namespace `skt-ag-bench`.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findResource } from '../../src/api/resources.js';
@@ -25,11 +29,43 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const NS = 'skt-ag-bench';
 const NODE = 'bench-node';
 
-const { values } = parseArgs({ options: { pods: { type: 'string' }, sequential: { type: 'string' } } });
+const { values } = parseArgs({ options: { pods: { type: 'string' }, sequential: { type: 'string' }, workload: { type: 'string' }, agent: { type: 'string' } } });
 const N = Number(values.pods ?? 50);
 const SEQ = Number(values.sequential ?? 10);
 
-const serverJs = (port: number, host = '0.0.0.0'): string => `require('http').createServer((q,s)=>s.end('ok\\n')).listen(${port}, '${host}')`;
+interface Workload {
+  name: string;
+  /** What the rows are labelled with. */
+  label: string;
+  /** The server's argv listening on host:port. */
+  argv(port: number, host: string): string[];
+}
+
+const WORKLOADS: Record<string, Workload> = {
+  node: {
+    name: 'node',
+    label: 'Node.js server',
+    argv: (port, host) => [process.execPath, '-e', `require('http').createServer((q,s)=>s.end('ok\\n')).listen(${port}, '${host}')`],
+  },
+  // socat forks a sh per connection, which reads the request head (socat's crlf turns CRLF
+  // into LF, so the empty line ends the loop) and prints a fixed HTTP/1.0 reply. Reading the
+  // head first means no "Broken pipe" when socat forwards it. `true`, not `:`: socat would
+  // split its address at the colon.
+  socat: {
+    name: 'socat',
+    label: 'socat server',
+    argv: (port, host) => [
+      'socat',
+      `TCP-LISTEN:${port},bind=${host},reuseaddr,fork,crlf`,
+      'SYSTEM:while read l && [ -n "$l" ]; do true; done; echo HTTP/1.0 200 OK; echo; echo ok',
+    ],
+  },
+};
+const workloads = (values.workload ?? 'node,socat').split(',').map((w) => {
+  const found = WORKLOADS[w.trim()];
+  if (!found) throw new Error(`unknown workload ${w} (node, socat)`);
+  return found;
+});
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -77,13 +113,14 @@ function httpOk(port: number): Promise<true | undefined> {
 }
 
 /** Reference: spawn the same server directly, poll it every 10 ms until it answers. */
-async function reference(count: number, concurrent: boolean): Promise<number[]> {
+async function reference(w: Workload, count: number, concurrent: boolean): Promise<number[]> {
   const out: number[] = [];
   const children: ChildProcess[] = [];
   const one = async (i: number): Promise<void> => {
     const port = 20000 + i;
     const t0 = performance.now();
-    const c = spawn(process.execPath, ['-e', serverJs(port, '127.0.0.1')], { stdio: 'ignore' });
+    const [cmd, ...args] = w.argv(port, '127.0.0.1');
+    const c = spawn(cmd!, args, { stdio: 'ignore' });
     children.push(c);
     await until(() => httpOk(port), 30_000, `reference ${i}`);
     out.push(performance.now() - t0);
@@ -110,9 +147,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'skt-ag-bench-'));
   const storage = new MemoryStorage();
   const api = await startApiServer({ dataDir: join(dir, 'api'), storage, port: 0, serviceCidr: '198.19.0.0/17', clusterCidr: '198.18.0.0/16', logger: silentLogger });
-  const client = await RestClient.fromKubeconfig(api.kubeconfigPath);
+  // A pool of 4 keep-alive connections, like a controller's client (client-go multiplexes one
+  // HTTP/2 connection): 50 creates at once otherwise open 50 TLS connections, each handshake
+  // paid on both ends inside this process, which is also the API server.
+  const client = await RestClient.fromKubeconfig(api.kubeconfigPath, { maxSockets: 4 });
   const agentArgs = ['agent', '--kubeconfig', join(dir, 'api', 'components', 'agent.kubeconfig'), '--node-name', NODE, '--network', 'netns', '--node-netns', NS, '--node-ip', '198.19.128.30', '--data-dir', join(dir, 'agent'), '--port', '0', '--cluster-dns', '198.19.0.10'];
-  const agent = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/cmd/main.ts').then(m => m.main(${JSON.stringify(agentArgs)})).then(c => { process.exitCode = c; })`], {
+  // tsx (default): the sources as they are, no build needed; dist: `bin/skiff` as installed
+  // (needs `npm run build`; a smaller process, so each fork of it is cheaper).
+  const agentArgv = values.agent === 'dist' ? [join(ROOT, 'bin', 'skiff'), ...agentArgs] : ['--import', 'tsx', '-e', `import('./src/cmd/main.ts').then(m => m.main(${JSON.stringify(agentArgs)})).then(c => { process.exitCode = c; })`];
+  const agent = spawn(process.execPath, agentArgv, {
     cwd: ROOT,
     env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -144,7 +187,6 @@ async function main(): Promise<void> {
     }, 30_000, 'node registered');
     await sleep(1000);
     const agentRssBefore = rssKb(agent.pid!);
-
     // Ready times from a watch, so polling does not add latency.
     const created = new Map<string, number>();
     const ready = new Map<string, number>();
@@ -156,48 +198,21 @@ async function main(): Promise<void> {
       },
       onClose: () => {},
     });
-    const pod = (name: string, i: number): Pod => ({
+    const pod = (w: Workload, name: string): Pod => ({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: 'default' },
       spec: {
         nodeName: NODE,
         terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'web', image: 'skiff/echo', command: [process.execPath, '-e', serverJs(80)], readinessProbe: { httpGet: { port: 80, path: '/' }, periodSeconds: 1 } }],
+        containers: [{ name: 'web', image: `skiff/${w.name}`, command: w.argv(80, '0.0.0.0'), readinessProbe: { httpGet: { port: 80, path: '/' }, periodSeconds: 1 } }],
       },
-      _i: i,
     });
-    const createAndTime = async (name: string, i: number): Promise<void> => {
+    const createAndTime = async (w: Workload, name: string): Promise<void> => {
       created.set(name, performance.now());
-      await client.create(PODS, pod(name, i));
+      await client.create(PODS, pod(w, name));
     };
-    // 1. one pod at a time, each after one reference spawn (so both see the same load)
-    const refSeq: number[] = [];
-    for (let i = 0; i < SEQ; i++) {
-      refSeq.push(...(await reference(1, false)));
-      const name = `seq-${i}`;
-      await createAndTime(name, i);
-      await until(() => (ready.has(name) ? true : undefined), 30_000, `${name} ready`);
-    }
-    const seqLat = Array.from({ length: SEQ }, (_, i) => ready.get(`seq-${i}`)! - created.get(`seq-${i}`)!);
-    // 2. a burst of N pods at once, after a burst of N direct spawns
-    const refBurst = await reference(N, true);
-    await Promise.all(Array.from({ length: N }, (_, i) => createAndTime(`burst-${i}`, i)));
-    await until(() => (Array.from({ length: N }, (_, i) => ready.has(`burst-${i}`)).every(Boolean) ? true : undefined), 120_000, 'burst ready');
-    const burstLat = Array.from({ length: N }, (_, i) => ready.get(`burst-${i}`)! - created.get(`burst-${i}`)!);
-    await sleep(1500);
-    const agentRssAfter = rssKb(agent.pid!);
-    const running = SEQ + N;
-    // Per-pod processes besides the container itself: the shim (sh) of each container.
-    const shims = execFileSync('ps', ['-e', '-o', 'pid=,args='], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => l.includes('hn=$1; out=$2') && l.includes(dir))
-      .map((l) => Number(l.trim().split(/\s+/)[0]));
-    const shimRss = shims.reduce((a, p) => a + rssKb(p), 0);
-    const shimPss = shims.reduce((a, p) => a + pssKb(p), 0);
-    watch.stop();
-
-
+    const latency = (name: string): number => ready.get(name)! - created.get(name)!;
     const row = (label: string, ours: number[], ref: number[]): string => {
       const o50 = pct(ours, 50);
       const o99 = pct(ours, 99);
@@ -205,20 +220,53 @@ async function main(): Promise<void> {
       const r99 = pct(ref, 99);
       return `| ${label} | ${o50.toFixed(0)} | ${o99.toFixed(0)} | ${r50.toFixed(0)} | ${r99.toFixed(0)} | ${(o50 / r50).toFixed(2)}× / ${(o99 / r99).toFixed(2)}× |`;
     };
-    console.log(`\npod startup, create → Ready (HTTP readiness probe), netns mode, ${new Date().toISOString()}`);
+    const rows: string[] = [];
+    const notes: string[] = [];
+    for (const w of workloads) {
+      const rssBefore = rssKb(agent.pid!);
+      // 1. one pod at a time, each after one reference spawn (so both see the same load)
+      const refSeq: number[] = [];
+      for (let i = 0; i < SEQ; i++) {
+        refSeq.push(...(await reference(w, 1, false)));
+        const name = `${w.name}-seq-${i}`;
+        await createAndTime(w, name);
+        await until(() => (ready.has(name) ? true : undefined), 30_000, `${name} ready`);
+      }
+      const seqLat = Array.from({ length: SEQ }, (_, i) => latency(`${w.name}-seq-${i}`));
+      // 2. a burst of N pods at once, after a burst of N direct spawns
+      const refBurst = await reference(w, N, true);
+      await Promise.all(Array.from({ length: N }, (_, i) => createAndTime(w, `${w.name}-burst-${i}`)));
+      await until(() => (Array.from({ length: N }, (_, i) => ready.has(`${w.name}-burst-${i}`)).every(Boolean) ? true : undefined), 120_000, 'burst ready');
+      const burstLat = Array.from({ length: N }, (_, i) => latency(`${w.name}-burst-${i}`));
+      rows.push(row(`${w.label}: one at a time (${SEQ} pods)`, seqLat, refSeq));
+      rows.push(row(`${w.label}: burst of ${N} pods`, burstLat, refBurst));
+      await sleep(1500);
+      const rssAfter = rssKb(agent.pid!);
+      const running = SEQ + N;
+      // Per-pod processes besides the container itself: the shim (sh) of each container.
+      const shims = execFileSync('ps', ['-e', '-o', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('hn=$1; out=$2') && l.includes(dir))
+        .map((l) => Number(l.trim().split(/\s+/)[0]));
+      const shimRss = shims.reduce((a, p) => a + rssKb(p), 0);
+      const shimPss = shims.reduce((a, p) => a + pssKb(p), 0);
+      notes.push(`${w.label}: agent RSS ${(rssBefore / 1024).toFixed(1)} MiB before → ${(rssAfter / 1024).toFixed(1)} MiB with ${running} pods = ${((rssAfter - rssBefore) / running).toFixed(0)} KiB per pod`);
+      notes.push(`${w.label}: shim (sh) per container ${shims.length ? (shimRss / shims.length).toFixed(0) : 0} KiB RSS, ${shims.length ? (shimPss / shims.length).toFixed(0) : 0} KiB PSS (${shims.length} shims)`);
+      // Delete this workload's pods and wait until the agent removed them.
+      const all = (await client.list<Pod>(PODS, { namespace: 'default' })).items;
+      const t0 = performance.now();
+      await Promise.all(all.map((p) => client.delete(PODS, p.metadata.name!, 'default')));
+      await until(async () => ((await client.list<Pod>(PODS, { namespace: 'default' })).items.length === 0 ? true : undefined), 60_000, 'pods deleted');
+      notes.push(`${w.label}: deleting ${all.length} pods (graceful, SIGTERM) took ${(performance.now() - t0).toFixed(0)} ms until all objects were gone`);
+    }
+    watch.stop();
+    console.log(`\npod startup, create → Ready (HTTP readiness probe), netns mode, agent via ${values.agent === 'dist' ? 'bin/skiff (dist)' : 'tsx'}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log('| scenario | skiff p50 ms | skiff p99 ms | direct spawn p50 ms | direct spawn p99 ms | ratio p50 / p99 |');
     console.log('|---|---|---|---|---|---|');
-    console.log(row(`one at a time (${SEQ} pods)`, seqLat, refSeq));
-    console.log(row(`burst of ${N} pods`, burstLat, refBurst));
-    console.log(`\nagent RSS: ${(agentRssBefore / 1024).toFixed(1)} MiB idle → ${(agentRssAfter / 1024).toFixed(1)} MiB with ${running} pods = ${((agentRssAfter - agentRssBefore) / running).toFixed(0)} KiB per pod`);
-    console.log(`shim (sh) per container: ${shims.length ? (shimRss / shims.length).toFixed(0) : 0} KiB RSS, ${shims.length ? (shimPss / shims.length).toFixed(0) : 0} KiB PSS (${shims.length} shims)`);
-
-    // Tear down: delete all pods and wait until the agent removed them.
-    const all = (await client.list<Pod>(PODS, { namespace: 'default' })).items;
-    const t0 = performance.now();
-    await Promise.all(all.map((p) => client.delete(PODS, p.metadata.name!, 'default')));
-    await until(async () => ((await client.list<Pod>(PODS, { namespace: 'default' })).items.length === 0 ? true : undefined), 60_000, 'pods deleted');
-    console.log(`deleting ${all.length} pods (graceful, SIGTERM): ${(performance.now() - t0).toFixed(0)} ms until all objects were gone`);
+    for (const r of rows) console.log(r);
+    console.log('');
+    for (const n of notes) console.log(n);
+    console.log(`agent RSS idle (no pods yet): ${(agentRssBefore / 1024).toFixed(1)} MiB`);
   } finally {
     await cleanup();
   }

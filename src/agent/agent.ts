@@ -14,8 +14,8 @@ import { InformerFactory } from '../client/informer/index.js';
 import type { ApiClient, Informer } from '../client/types.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { realExec, type Exec } from '../util/exec.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { ApiWriteQueue } from './api-writes.js';
 import { EventRecorder } from './events.js';
 import { buildLease, buildNode, nodeStatus, type NodeFacts } from './node-status.js';
 import { PodWorker } from './pod-worker.js';
@@ -49,7 +49,6 @@ export interface AgentOptions {
   version?: string;
   /** Enforce limits with cgroups v1 when possible (default: when available). */
   cgroups?: boolean;
-  exec?: Exec;
   clock?: Clock;
   logger?: Logger;
   leaseIntervalMs?: number;
@@ -74,6 +73,8 @@ export class Agent {
   private readonly runtime: ProcessRuntime;
   private readonly states: PodStateStore;
   private readonly events: EventRecorder;
+  /** Status patches and events: a few at a time, status first (api-writes.ts). */
+  private readonly writes = new ApiWriteQueue(4);
   private readonly workers = new Map<string, PodWorker>();
   private readonly factory: InformerFactory;
   private pods!: Informer<Pod>;
@@ -97,9 +98,9 @@ export class Agent {
     mkdirSync(opts.dataDir, { recursive: true });
     const useCgroups = opts.cgroups ?? CgroupManager.available();
     if (useCgroups && CgroupManager.available()) this.cgroups = new CgroupManager('/sys/fs/cgroup', `skiff/${opts.nodeName}`);
-    this.runtime = new ProcessRuntime({ dataDir: opts.dataDir, exec: opts.exec ?? realExec, cgroups: this.cgroups, now: () => this.clock.now() });
+    this.runtime = new ProcessRuntime({ dataDir: opts.dataDir, cgroups: this.cgroups, now: () => this.clock.now() });
     this.states = new PodStateStore(opts.dataDir);
-    this.events = new EventRecorder(opts.client, opts.nodeName, this.clock, this.log);
+    this.events = new EventRecorder(opts.client, opts.nodeName, this.clock, this.log, this.writes);
     this.factory = new InformerFactory({ client: opts.client, logger: this.log });
   }
 
@@ -205,6 +206,7 @@ export class Agent {
         backoffMaxMs: o.backoffMaxMs ?? 300_000,
         backoffResetMs: o.backoffResetMs ?? 2 * (o.backoffMaxMs ?? 300_000),
         onFinished: (uid) => this.workers.delete(uid),
+        writes: this.writes,
         drainEndpoints: (ip, maxMs) => this.drain?.drain(ip, maxMs) ?? Promise.resolve(),
       },
       saved,

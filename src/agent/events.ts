@@ -10,6 +10,7 @@ import type { Event, Pod } from '../api/types.js';
 import { rfc3339, rfc3339Micro, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ApiClient } from '../client/types.js';
+import type { ApiWriteQueue } from './api-writes.js';
 
 const EVENTS = findResource('', 'events')!;
 const DEDUP_WINDOW_MS = 10 * 60_000;
@@ -22,7 +23,13 @@ export class EventRecorder {
     private readonly nodeName: string,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Events wait behind status writes here (see api-writes.ts); none = written at once. */
+    private readonly writes?: ApiWriteQueue,
   ) {}
+
+  private send<T>(fn: () => Promise<T>): Promise<T> {
+    return this.writes ? this.writes.run('event', fn) : fn();
+  }
 
   /** `fieldPath` like `spec.containers{web}` ties the event to one container. */
   record(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void {
@@ -37,7 +44,7 @@ export class EventRecorder {
     if (prev && now - prev.at < DEDUP_WINDOW_MS) {
       prev.count++;
       prev.at = now;
-      await this.client.patch(EVENTS, prev.name, prev.namespace, { count: prev.count, lastTimestamp: rfc3339(now) }, 'merge');
+      await this.send(() => this.client.patch(EVENTS, prev.name, prev.namespace, { count: prev.count, lastTimestamp: rfc3339(now) }, 'merge'));
       return;
     }
     const name = `${pod.metadata.name}.${now.toString(16)}${randomBytes(2).toString('hex')}`;
@@ -59,6 +66,6 @@ export class EventRecorder {
     };
     if (this.recent.size > 5000) this.recent.clear();
     this.recent.set(key, { name, namespace: ns, count: 1, at: now, first: rfc3339Micro(now) });
-    await this.client.create(EVENTS, event, { namespace: ns });
+    await this.send(() => this.client.create(EVENTS, event, { namespace: ns }));
   }
 }

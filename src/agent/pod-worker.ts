@@ -17,6 +17,7 @@ import { podHostname } from '../network/dns-files.js';
 import { rfc3339, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { buildContainerEnv, containerArgv, EnvError, parseBytes, parseCpu } from './env.js';
+import type { ApiWriteQueue } from './api-writes.js';
 import type { EventRecorder } from './events.js';
 import { httpGet, ProbeWorker, runHandler, tcpSocket, type ProbeKind, type ProbeOutcome, type ProbeTarget } from './probes.js';
 import type { ContainerExit, ContainerProcessRecord, ProcessRuntime } from './runtime/process-runtime.js';
@@ -43,6 +44,8 @@ export interface PodWorkerDeps {
   backoffResetMs: number;
   /** Called once the pod is gone and cleaned up. */
   onFinished(uid: string): void;
+  /** Bounded queue for status patches (ahead of events); none = patched at once. */
+  writes?: ApiWriteQueue;
   /** On deletion, before preStop/SIGTERM: resolves once the pod IP is out of the endpoints (bounded). See endpoint-drain.ts. */
   drainEndpoints?(podIP: string, maxMs: number): Promise<void>;
 }
@@ -88,6 +91,8 @@ export class PodWorker {
   private readonly transitions = new Map<string, { status: string; at: string }>();
   private sandboxFailures = 0;
   private idle?: Promise<void>;
+  /** State writes so far (a sync that made the sandbox saves it unless a start already did). */
+  private saves = 0;
 
   constructor(
     pod: Pod,
@@ -163,6 +168,7 @@ export class PodWorker {
 
   private save(): void {
     if (this.finished) return;
+    this.saves++;
     const containers: SavedPodState['containers'] = {};
     for (const cs of this.containers.values()) {
       containers[cs.name] = {
@@ -264,6 +270,10 @@ export class PodWorker {
       await this.terminate();
       return;
     }
+    // The new sandbox is saved with the first container start (one state write per pod start,
+    // not two); only a sync that starts nothing saves it on its own, at the end.
+    const savesBefore = this.saves;
+    let sandboxMade = false;
     if (!this.sandbox) {
       try {
         this.sandbox = await this.deps.network.setupPod(this.pod);
@@ -276,7 +286,7 @@ export class PodWorker {
         return;
       }
       this.startTimeMs ??= this.deps.clock.now();
-      this.save();
+      sandboxMade = true;
     }
     this.resumeAdopted();
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
@@ -312,6 +322,7 @@ export class PodWorker {
         if (policy === 'Always' || (policy === 'OnFailure' && failed)) await this.maybeStart(cs, c);
       }
     }
+    if (sandboxMade && this.saves === savesBefore) this.save();
     await this.pushStatus();
   }
 
@@ -737,7 +748,8 @@ export class PodWorker {
     if (text === this.lastStatus) return;
     this.lastStatus = text;
     try {
-      await this.deps.client.patch(PODS, this.pod.metadata.name!, this.pod.metadata.namespace, { status }, 'merge', { subresource: 'status' });
+      const patch = (): Promise<unknown> => this.deps.client.patch(PODS, this.pod.metadata.name!, this.pod.metadata.namespace, { status }, 'merge', { subresource: 'status' });
+      await (this.deps.writes ? this.deps.writes.run('status', patch) : patch());
     } catch (err) {
       this.lastStatus = '';
       if (isNotFound(err)) return;

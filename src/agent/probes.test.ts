@@ -71,7 +71,7 @@ test('thresholds: readiness needs successThreshold successes, failureThreshold f
   assert.equal(results.length, 5, 'stopped workers stay quiet');
 });
 
-test('readiness retries fast (50, 100, 200 ms ...) until its first success, quietly, capped by the period', async () => {
+test('readiness retries fast (10 ms, then a quarter of the time waited) until its first success, quietly', async () => {
   const clock = new FakeClock();
   const attempts: { at: number; ok: boolean; quiet?: boolean }[] = [];
   let answer = false;
@@ -88,26 +88,36 @@ test('readiness retries fast (50, 100, 200 ms ...) until its first success, quie
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
   };
+  const advanceBy = async (ms: number): Promise<void> => {
+    for (let i = 0; i < ms; i++) {
+      clock.advance(1);
+      await settle();
+    }
+  };
   clock.advance(0);
   await settle();
-  for (const ms of [50, 100, 200, 400]) {
-    clock.advance(ms);
-    await settle();
-  }
-  assert.deepEqual(attempts.map((a) => a.at), [0, 50, 150, 350, 750]);
-  assert.ok(attempts.every((a) => a.quiet), 'early failures raise no event');
-  clock.advance(800); // the next fast delay (800 ms) is still under the 1 s period
-  await settle();
-  assert.equal(attempts.length, 6);
-  assert.equal(attempts[5]!.quiet, undefined, 'after a whole period failures are reported');
+  await advanceBy(100);
+  assert.deepEqual(attempts.map((a) => a.at), [0, 10, 20, 30, 40, 50, 63, 79, 99]);
+  await advanceBy(899);
+  assert.ok(attempts.every((a) => a.quiet), 'failures in the first period raise no event');
+  const firstSecond = attempts.length;
+  assert.ok(firstSecond >= 15 && firstSecond <= 25, `about 20 attempts in the first second (${firstSecond})`);
+  await advanceBy(2001);
+  const reported = attempts.filter((a) => !a.quiet).map((a) => a.at);
+  assert.equal(reported.length, 2, `later failures reported once per period (${reported.join(', ')})`);
+  assert.ok(reported[1]! - reported[0]! >= 1000);
+  const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at);
+  assert.ok(gaps.every((g) => g <= 1000), 'never slower than the period');
   answer = true;
-  clock.advance(1000);
-  await settle();
+  await advanceBy(1000);
   assert.equal(w.result, true);
+  const ready = attempts.findIndex((a) => a.ok);
+  assert.ok(attempts[ready]!.at - attempts[ready - 1]!.at <= Math.ceil(attempts[ready - 1]!.at / 4) + 1, 'Ready within a quarter of the wait');
   const n = attempts.length;
-  clock.advance(999);
-  await settle();
+  await advanceBy(attempts[ready]!.at + 999 - (clock.now() - t0));
   assert.equal(attempts.length, n, 'after the first success the normal period applies');
+  await advanceBy(1);
+  assert.equal(attempts.length, n + 1);
   w.stop();
 });
 

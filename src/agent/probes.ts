@@ -130,19 +130,21 @@ export interface ProbeWorkerOptions {
 
 /**
  * One probe of one container. Skiff's one departure from kubelet's timing: until a readiness
- * probe (successThreshold 1) has first succeeded, failed attempts are retried after 50, 100,
- * 200 ... ms (never later than periodSeconds), so a pod becomes Ready within a few tens of
- * milliseconds of its server listening instead of up to a whole period later. Those early
- * failures are reported `quiet` (no Unhealthy event). Liveness and startup probes keep the
- * exact period: their failures count towards failureThreshold.
+ * probe (successThreshold 1) has first succeeded, a failed attempt is retried after a quarter
+ * of the time since the first attempt (at least 10 ms, at most periodSeconds): 10, 10, 10, 10,
+ * 13, 16, 20 ... ms. A pod so becomes Ready at most ~25% (or 10 ms) after its server starts
+ * answering, instead of up to a whole period later, for ~20 attempts in the first second.
+ * Failures in the first period are reported `quiet` (no Unhealthy event), later ones at most
+ * once per period, as kubelet would. Liveness and startup probes keep the exact period: their
+ * failures count towards failureThreshold.
  */
 export class ProbeWorker {
   result: boolean;
   private successes = 0;
   private failures = 0;
   private everSucceeded = false;
-  private fastDelayMs = 0;
   private firstAttemptAt?: number;
+  private lastReportedFailureAt?: number;
   private cancel?: () => void;
   private stopped = false;
   private readonly setTimer: (fn: () => void, ms: number) => () => void;
@@ -173,13 +175,19 @@ export class ProbeWorker {
     if (this.stopped) return;
     const p = this.opts.probe;
     const periodMs = (p.periodSeconds ?? 10) * 1000;
-    const now = (this.opts.now ?? Date.now)();
+    const clock = this.opts.now ?? Date.now;
+    const now = clock();
     this.firstAttemptAt ??= now;
     const outcome = await runHandler(p, this.opts.target);
     if (this.stopped) return;
     const fastPhase = this.opts.kind === 'readiness' && !this.everSucceeded && (p.successThreshold ?? 1) === 1;
     if (outcome.ok) this.everSucceeded = true;
-    else if (fastPhase && now - this.firstAttemptAt < periodMs) outcome.quiet = true;
+    else if (fastPhase) {
+      const inFirstPeriod = now - this.firstAttemptAt < periodMs;
+      const reportedRecently = this.lastReportedFailureAt !== undefined && now - this.lastReportedFailureAt < periodMs;
+      if (inFirstPeriod || reportedRecently) outcome.quiet = true;
+      else this.lastReportedFailureAt = now;
+    }
     const before = this.result;
     if (outcome.ok) {
       this.failures = 0;
@@ -199,8 +207,8 @@ export class ProbeWorker {
     // A startup probe stops once it has succeeded.
     if (this.opts.kind === 'startup' && this.result) return;
     if (fastPhase && !outcome.ok) {
-      this.fastDelayMs = this.fastDelayMs ? this.fastDelayMs * 2 : 50;
-      this.schedule(Math.min(periodMs, this.fastDelayMs));
+      const elapsed = clock() - this.firstAttemptAt;
+      this.schedule(Math.min(periodMs, Math.max(10, Math.round(elapsed / 4))));
       return;
     }
     this.schedule(periodMs);

@@ -40,6 +40,9 @@ export interface SavedPodState {
 }
 
 export class PodStateStore {
+  /** Pod dirs known to exist: a save is then one write and one rename, no mkdir. */
+  private readonly made = new Set<string>();
+
   constructor(private readonly dataDir: string) {}
 
   private file(uid: string): string {
@@ -48,12 +51,16 @@ export class PodStateStore {
 
   save(uid: string, state: SavedPodState): void {
     const f = this.file(uid);
-    mkdirSync(join(this.dataDir, 'pods', uid), { recursive: true });
+    if (!this.made.has(uid)) {
+      mkdirSync(join(this.dataDir, 'pods', uid), { recursive: true });
+      this.made.add(uid);
+    }
     writeFileSync(`${f}.tmp`, JSON.stringify(state));
     renameSync(`${f}.tmp`, f);
   }
 
   remove(uid: string): void {
+    this.made.delete(uid);
     rmSync(join(this.dataDir, 'pods', uid), { recursive: true, force: true });
   }
 

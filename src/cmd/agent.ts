@@ -12,7 +12,6 @@ import type { ApiClient } from '../client/types.js';
 import { HostNetwork } from '../network/host-network.js';
 import { NetnsNetwork } from '../network/netns-network.js';
 import type { PodNetwork } from '../network/pod-network.js';
-import { realExec } from '../util/exec.js';
 import { createLogger, type Logger } from '../util/logger.js';
 
 export interface StartAgentOptions {
@@ -61,7 +60,6 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   let network: PodNetwork;
   if (mode === 'netns') {
     network = new NetnsNetwork({
-      exec: realExec,
       dataDir,
       nodeIP,
       nodeNetns: o.nodeNetns,

@@ -34,7 +34,9 @@ export class LogPump {
     this.out.on('error', () => {});
   }
 
+  /** Opens the FIFO (it must exist). No-op once finished: a late open must not hold it. */
   start(): void {
+    if (this.closed) return;
     const fd = openSync(this.fifoPath, fsc.O_RDWR | fsc.O_NONBLOCK);
     const socket = new Socket({ fd, readable: true, writable: false });
     this.socket = socket;

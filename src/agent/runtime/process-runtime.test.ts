@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { realExec } from '../../util/exec.js';
 import { renderLog } from './container-log.js';
 import { ProcessRuntime, StartError, type ContainerStartSpec } from './process-runtime.js';
 import { processAlive } from './proc.js';
@@ -26,7 +25,7 @@ function readOr(path: string): string {
 
 function setup(t: { after(fn: () => void): void }): { rt: ProcessRuntime; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-rt-'));
-  const rt = new ProcessRuntime({ dataDir: dir, exec: realExec, adoptPollMs: 50 });
+  const rt = new ProcessRuntime({ dataDir: dir, adoptPollMs: 50 });
   t.after(() => {
     rt.killAll();
     rmSync(dir, { recursive: true, force: true });
@@ -82,10 +81,49 @@ test('a container survives detach and is adopted with its exit code and logs', a
   await new Promise((r) => setTimeout(r, 100));
   rt.detachAll();
   assert.ok(processAlive(rec.pid, rec.startTicks));
-  const rt2 = new ProcessRuntime({ dataDir: dir, exec: realExec, adoptPollMs: 20 });
+  const rt2 = new ProcessRuntime({ dataDir: dir, adoptPollMs: 20 });
   t.after(() => rt2.killAll());
   assert.equal(rt2.adopt('uid-1', 'c', rec), true);
   const exit = await rt2.waitExit('uid-1', 'c')!;
   assert.equal(exit.exitCode, 4);
   assert.equal(renderLog(readFileSync(rec.logPath, 'utf8'), {}), 'one\ntwo\n');
+});
+
+test('the wrapper joins the cgroups through inherited fds and the command does not inherit them', async (t) => {
+  const { dir } = setup(t);
+  const cgRoot = join(dir, 'cg');
+  const { CgroupManager } = await import('./cgroups.js');
+  const cgroups = new CgroupManager(cgRoot, 'skiff/n1');
+  // A plain directory tree stands in for /sys/fs/cgroup: the procs files must exist to be opened.
+  for (const c of ['memory', 'cpu']) {
+    const d = join(cgRoot, c, 'skiff/n1/uid-cg/c');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'cgroup.procs'), '');
+  }
+  const rt = new ProcessRuntime({ dataDir: join(dir, 'data'), cgroups, adoptPollMs: 50 });
+  t.after(() => rt.killAll());
+  const record = await rt.start(spec(['sh', '-c', 'ls /proc/self/fd; echo done'], { podUID: 'uid-cg' }));
+  await rt.waitExit('uid-cg', 'c');
+  for (const c of ['memory', 'cpu']) assert.equal(readFileSync(join(cgRoot, c, 'skiff/n1/uid-cg/c/cgroup.procs'), 'utf8'), `${record.pid}\n`, `${c} joined`);
+  const fds = renderLog(readFileSync(rt.logPath('uid-cg', 'c', 0), 'utf8'), {}).trim().split('\n');
+  assert.equal(fds.at(-1), 'done');
+  // ls itself opens one fd for the directory listing; 0-2 are stdio. No 3/4 from the agent.
+  assert.ok(!fds.includes('4'), `fds of the command: ${fds.join(' ')}`);
+});
+
+test('output of a command that exits at once is kept (the wrapper waits for the agent to open the FIFO)', async (t) => {
+  const { rt } = setup(t);
+  for (let i = 0; i < 3; i++) {
+    // start() forks synchronously; a busy agent then reads the wrapper's signal only after the
+    // loop below. The command must not run (and exit, taking its output along) before that.
+    const started = rt.start(spec(['echo', `line ${i}`], { instance: i }));
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      /* block the event loop */
+    }
+    await started;
+    const exit = await rt.waitExit('uid-1', 'c')!;
+    assert.equal(exit.exitCode, 0);
+    assert.equal(renderLog(readFileSync(rt.logPath('uid-1', 'c', i), 'utf8'), {}), `line ${i}\n`);
+  }
 });

@@ -2,8 +2,8 @@
  * The process runtime: a container is a process group started detached (its own session),
  * through a small /bin/sh wrapper that, before the command runs,
  *   - writes itself into the container's cgroups (so limits apply from the first byte),
- *   - sets the pod hostname (inside the UTS namespace `unshare --uts` made for it),
- *   - points stdout+stderr at the log FIFO, changes to workingDir,
+ *   - makes the log FIFO and points stdout+stderr at it, sets the pod hostname (inside the UTS
+ *     namespace `unshare --uts` made for it), changes to workingDir,
  * then runs the command as its child and writes the exit code to a file when it ends. The
  * wrapper stays as the group leader (the "shim"): it traps SIGTERM & co. with a no-op so a
  * signal to the group reaches the command and the wrapper still records how it ended, which
@@ -12,26 +12,38 @@
  *   ip netns exec <pod-netns> unshare --uts sh -c WRAPPER skiff-shim ARGS... -- command args...
  * `ip netns exec` neither forks nor leaves a process behind (verified: same pid), and it
  * bind-mounts /etc/netns/<ns>/{resolv.conf,hosts} in a private mount namespace: the pod's
- * resolver. With cgroups, a first `sh -c CGROUP_JOIN` joins them and execs all of the above
- * (ip netns exec remounts /sys, which hides the cgroup tree from what it starts). The pid
- * returned is the wrapper's = the process group id = containerID.
+ * resolver. The pid returned is the wrapper's = the process group id = containerID.
+ *
+ * The agent forks exactly once per container start, because a fork of the agent blocks its
+ * event loop for ~1.5 ms per 50 MiB of RSS (what made a burst of pods slow):
+ *   - the cgroup.procs files are opened by the agent and inherited as fds 3, 4; the wrapper
+ *     writes its pid into them (`ip netns exec` remounts /sys, so it could not open them
+ *     itself) and closes them;
+ *   - the wrapper makes the FIFO itself (mkfifo forked by sh is cheap), says so on its stdout
+ *     (a pipe to the agent), then opens the FIFO write-only, which blocks until the agent has
+ *     opened it: no output can be written before the agent reads, so none is lost even when
+ *     the command exits at once. Then it re-opens it read-write (see container-log.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsc, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { accessSync, closeSync, constants as fsc, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { Exec } from '../../util/exec.js';
 import type { CgroupLimits, CgroupManager } from './cgroups.js';
 import { LogPump } from './container-log.js';
 import { procStartTicks, processAlive } from './proc.js';
 
-/**
- * Joins the cgroups, then execs the rest (same pid). Runs before `ip netns exec`, which
- * remounts /sys and so hides /sys/fs/cgroup from everything it starts.
- */
-export const CGROUP_JOIN = 'cg=$1; shift; IFS=:; for f in $cg; do echo $$ > "$f" || exit 126; done; unset IFS; exec "$@"';
+/** First fd the cgroup.procs files are inherited on (0-2 are stdio). */
+const CGROUP_FD_BASE = 3;
 
 export const WRAPPER = [
-  'hn=$1; out=$2; ef=$3; wd=$4; shift 4',
+  'hn=$1; out=$2; ef=$3; wd=$4; cg=$5; shift 5',
+  // $cg lists the inherited cgroup.procs fds: join each, then close it (the command never sees them).
+  'for fd in $cg; do eval "echo \\$\\$ >&$fd && exec $fd>&-" || exit 126; done',
+  '[ -p "$out" ] || mkfifo -m 0600 "$out" || exit 126',
+  // Tell the agent the FIFO exists; the write-only open waits for the agent to open it. An
+  // agent that died meanwhile must not kill the shim with SIGPIPE (the next agent adopts it
+  // and opens the FIFO); the command gets SIGPIPE's default back.
+  "trap '' PIPE; echo fifo; trap - PIPE",
+  'exec 1>"$out"',
   'exec 1<>"$out" 2>&1 </dev/null',
   // /proc/sys/kernel/hostname belongs to the UTS namespace: a redirection, no `hostname` process.
   'if [ -n "$hn" ]; then echo "$hn" > /proc/sys/kernel/hostname || exit 126; fi',
@@ -91,7 +103,6 @@ export class StartError extends Error {
 
 export interface RuntimeOptions {
   dataDir: string;
-  exec: Exec;
   cgroups?: CgroupManager;
   /** How often adopted (non-child) processes are checked for liveness. */
   adoptPollMs?: number;
@@ -191,27 +202,44 @@ export class ProcessRuntime {
     rmSync(exitFile, { force: true });
     rmSync(logPath, { force: true });
     this.pruneLogs(spec.podUID, spec.container, spec.instance);
-    await this.opts.exec('mkfifo', ['-m', '0600', fifoPath]);
     const pump = new LogPump(fifoPath, logPath, this.now);
-    pump.start();
 
-    let cgroupFiles: string[] = [];
+    let cgroupFds: number[] = [];
     let oomBaseline = 0;
     if (this.opts.cgroups) {
       const cg = this.opts.cgroups.create(spec.podUID, spec.container, spec.limits);
-      cgroupFiles = cg.procsFiles;
+      cgroupFds = cg.procsFiles.map((f) => openSync(f, fsc.O_WRONLY));
       oomBaseline = this.opts.cgroups.oomKills(spec.podUID, spec.container);
     }
-    const shim = ['sh', '-c', WRAPPER, 'skiff-shim', spec.hostname ?? '', fifoPath, exitFile, spec.workingDir ?? '', ...spec.argv];
-    const argv = [
-      ...(cgroupFiles.length ? ['sh', '-c', CGROUP_JOIN, 'skiff-cgroup', cgroupFiles.join(':')] : []),
-      ...spec.enter,
-      ...(spec.hostname !== undefined ? ['unshare', '--uts'] : []),
-      ...shim,
-    ];
+    const fdList = cgroupFds.map((_, i) => CGROUP_FD_BASE + i).join(' ');
+    const shim = ['sh', '-c', WRAPPER, 'skiff-shim', spec.hostname ?? '', fifoPath, exitFile, spec.workingDir ?? '', fdList, ...spec.argv];
+    const argv = [...spec.enter, ...(spec.hostname !== undefined ? ['unshare', '--uts'] : []), ...shim];
+    const stdio: StdioOptions = ['ignore', 'pipe', 'ignore', ...cgroupFds];
     const startedAtMs = this.now();
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: 'ignore', env: spec.env });
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio, env: spec.env });
+    } finally {
+      for (const fd of cgroupFds) closeSync(fd);
+    }
     child.unref();
+    // The wrapper's "fifo" line: open our end now (its write-only open is waiting for it).
+    // start() resolves after that, so "running" means the command is being started (an agent
+    // killed right after still leaves a running container), or once the wrapper ended early.
+    const signal = child.stdout!;
+    signal.on('error', () => {});
+    const fifoOpen = new Promise<void>((resolve) => {
+      signal.once('data', () => {
+        signal.destroy();
+        try {
+          pump.start();
+        } catch {
+          /* the FIFO went away: the container's output is lost, it still runs */
+        }
+        resolve();
+      });
+      signal.once('close', () => resolve());
+    });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid!));
       child.once('error', (e) => reject(new StartError(`failed to start: ${e.message}`, 'RunContainerError')));
@@ -226,6 +254,7 @@ export class ProcessRuntime {
       });
     });
     this.running.set(key, { record, podUID: spec.podUID, container: spec.container, child, pump, exited });
+    await fifoOpen;
     return record;
   }
 
