@@ -264,11 +264,19 @@ async function main(): Promise<void> {
     if (kernelState.size) {
       const max = (await realExec('sysctl', ['-n', 'net.netfilter.nf_conntrack_max'], { check: false })).stdout.trim();
       console.log(`\nkernel rows, new connection per request (all rounds): ${SHARED_CLIENT ? 'one client address for all rows, conntrack never flushed (--shared-client)' : 'conntrack flushed before every run, one client address per row'}; nf_conntrack_max ${max}`);
-      console.log('| path | conntrack entries after a run (max) | conntrack drop / insert_failed / early_drop / clash_resolve | client SYN retransmits |');
-      console.log('|---|---|---|---|');
+      console.log('| path | ratio to direct in the same round, keep-alive / new conn: median (min-max) | conntrack entries after a run (max) | conntrack drop / insert_failed / early_drop / clash_resolve | client SYN retransmits |');
+      console.log('|---|---|---|---|---|');
+      // Per-round ratios pair each run with the direct run seconds before it: steadier than a
+      // ratio of medians when the shared machine's load drifts.
+      const perRound = (i: number, ref: number, key: 'ka' | 'nc') => {
+        const xs = results[i]![key].map((r, round) => r.rps / results[ref]![key][round]!.rps);
+        return `${median(xs).toFixed(2)}x (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+      };
       for (const [i, st] of kernelState) {
         const k = st.counters;
-        console.log(`| ${configs[i]!.name} | ${st.maxEntries.toLocaleString('en-US')} | ${k.drop} / ${k.insertFailed} / ${k.earlyDrop} / ${k.clashResolve} | ${st.synRetrans.toLocaleString('en-US')} |`);
+        const ref = configs[i]!.ref;
+        const ratios = ref ? `${perRound(i, ref[0], 'ka')} / ${perRound(i, ref[0], 'nc')}` : 'reference';
+        console.log(`| ${configs[i]!.name} | ${ratios} | ${st.maxEntries.toLocaleString('en-US')} | ${k.drop} / ${k.insertFailed} / ${k.earlyDrop} / ${k.clashResolve} | ${st.synRetrans.toLocaleString('en-US')} |`);
       }
     }
   } finally {
