@@ -23,6 +23,8 @@ const KERNEL_ONLY = process.argv.includes('--kernel-only');
 const SHARED_CLIENT = process.argv.includes('--shared-client');
 const NS = `skt-px-tp-${process.pid}`;
 const NSC = `skt-px-tc-${process.pid}`;
+/** A second server namespace without any rules (so without conntrack): the cost of the hooks themselves. */
+const NS_BARE = `skt-px-tb-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-proxy-'));
 const children: ChildProcess[] = [];
 
@@ -205,6 +207,21 @@ async function main(): Promise<void> {
         await inClient('ip', ['route', 'add', `${dest}/32`, 'via', '198.18.9.1', 'src', src]);
       }
       const direct = configs.push({ name: "(a') direct to nginx (client in its own netns)", url: 'http://198.18.0.2:8080/', netns: NSC, serverNetns: NS }) - 1;
+      // (a'') the same path into a namespace with no rules at all: no nat/filter hooks, no
+      // conntrack. (a') shares the server namespace with the nftables and iptables rules, so
+      // it pays their hooks and conntrack too; (a'') shows what those cost on their own.
+      await realExec('ip', ['netns', 'add', NS_BARE]);
+      const inBare = execInNetns(realExec, NS_BARE);
+      await inBare('ip', ['link', 'set', 'lo', 'up']);
+      await inBare('ip', ['addr', 'add', '198.18.0.3/32', 'dev', 'lo']);
+      await startNginx('198.18.0.3:8080', NS_BARE);
+      await inBare('ip', ['link', 'add', 'skt-vb', 'type', 'veth', 'peer', 'name', 'skt-vcb', 'netns', NSC]);
+      await inBare('ip', ['addr', 'add', '198.18.10.1/24', 'dev', 'skt-vb']);
+      await inBare('ip', ['link', 'set', 'skt-vb', 'up']);
+      await inClient('ip', ['addr', 'add', '198.18.10.2/24', 'dev', 'skt-vcb']);
+      await inClient('ip', ['link', 'set', 'skt-vcb', 'up']);
+      await inClient('ip', ['route', 'add', '198.18.0.3/32', 'via', '198.18.10.1']);
+      configs.push({ name: "(a'') direct to nginx, server netns without rules (no conntrack)", url: 'http://198.18.0.3:8080/', netns: NSC, serverNetns: NS_BARE, ref: [direct, "direct (a')"] });
       const snap = kernelSnapshot();
       const nftSvc = snap.get('bench/nginx:/TCP')!;
       await new NftablesBackend({ exec: inNs, nodeIPs: [] }).sync({ nodeName: 'n', ports: snap }, [], true);
@@ -283,6 +300,7 @@ async function main(): Promise<void> {
     for (const c of children) c.kill('SIGTERM');
     await realExec('ip', ['netns', 'del', NS], { check: false });
     await realExec('ip', ['netns', 'del', NSC], { check: false });
+    await realExec('ip', ['netns', 'del', NS_BARE], { check: false });
     rmSync(dir, { recursive: true, force: true });
   }
 }
