@@ -198,8 +198,9 @@ async function main(): Promise<void> {
       // per destination), so no row inherits another's state: a DNATed connection whose reply
       // tuple (nginx:8080 → client:port) is still held by another row's TIME_WAIT conntrack
       // entry gets its source port rewritten, and the server's TIME_WAIT socket for the reused
-      // port then sees timestamps of another offset (they are per address pair) and drops the
-      // SYN as old (PAWS): a 1 s SYN retransmit. --shared-client keeps one address for all.
+      // port then sees timestamps of another offset (they are per address pair) and refuses the
+      // SYN as old (PAWS); the client retransmits. Measured: 0.18x direct instead of ~0.9-1.0x
+      // (bench/proxy/README.md). --shared-client keeps one address for all.
       const rowDests = ['198.18.0.2', '198.19.0.10', '198.19.0.11'];
       for (const [k, dest] of rowDests.entries()) {
         const src = SHARED_CLIENT ? '198.18.9.2' : `198.18.9.${2 + k}`;
