@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * on purpose: a failing *write* (`delete table ...`) aborts a kernel batch, and the abort path
  * waits for an RCU grace period (measured 8-18 ms here, more than the transaction itself);
  * a failed `list` is a netlink dump, no batch.
- * Full syncs (megabytes) still go through `nft -f -`.
+ * Full syncs (megabytes) and deltas past SESSION_MAX_CHARS (nftables-backend.ts) still go
+ * through `nft -f -`: nft -i reads its input one byte per read(2).
  */
 export class NftSession {
   private child: ChildProcess | undefined;
