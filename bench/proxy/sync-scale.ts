@@ -10,6 +10,8 @@ import { NftSession } from '../../src/proxy/nftables/nft-session.js';
 import { IptablesBackend } from '../../src/proxy/iptables/iptables-backend.js';
 import type { EndpointInfo, ProxyBackend, ServicePortState } from '../../src/proxy/types.js';
 import { servicePort } from '../../src/proxy/golden-fixtures.js';
+import { deltaRuleset, rulesForPort } from '../../src/proxy/nftables/ruleset.js';
+import type { Exec } from '../../src/util/exec.js';
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const EPS = Number(process.argv[3] ?? 10);
@@ -94,7 +96,8 @@ async function measure(name: string, backend: ProxyBackend): Promise<{ full: Tim
   // One endpoint of one Service replaced (the common case: a pod restarted), median of 7.
   const updates: Timing[] = [];
   for (let k = 0; k < 7; k++) {
-    const old = ports.get(`bench/svc-${5 + k * 100}:http/TCP`)!;
+    // Spread over the table, valid for any --services count (a fixed stride crashed below 605).
+    const old = ports.get(`bench/svc-${Math.floor(((k + 0.5) * SERVICES) / 7)}:http/TCP`)!;
     const eps = [...old.clusterEndpoints.slice(1), { ...old.clusterEndpoints[0]!, ip: `198.18.255.${200 + k}` }];
     const changed = { ...old, endpoints: eps, clusterEndpoints: eps, externalEndpoints: eps };
     ports.set(changed.id, changed);
@@ -107,6 +110,26 @@ async function measure(name: string, backend: ProxyBackend): Promise<{ full: Tim
 
 function fmt(t: Timing): string {
   return t.wallMs >= 1000 ? `${(t.wallMs / 1000).toFixed(2)} s (${(t.cpuMs / 1000).toFixed(2)} s)` : `${t.wallMs.toFixed(1)} ms (${t.cpuMs.toFixed(0)} ms)`;
+}
+
+/** Median wall ms of 7 runs of `fn`. */
+async function median7(fn: () => unknown): Promise<number> {
+  const xs: number[] = [];
+  for (let k = 0; k < 7; k++) {
+    const t = performance.now();
+    await fn();
+    xs.push(performance.now() - t);
+  }
+  return xs.sort((a, b) => a - b)[3]!;
+}
+
+/** Where an incremental nftables add spends its time: our JS, the session round trip, a fresh nft process. */
+async function nftBreakdown(session: NftSession, exec: Exec): Promise<string> {
+  const opts = { nodeIPs: ['198.19.128.1'], clusterCIDR: '198.18.0.0/16' };
+  const js = await median7(() => deltaRuleset([{ new: rulesForPort(service(SERVICES + 100), opts) }], { slotCounts: new Set([EPS]), affinityTimeouts: new Set() }));
+  const viaSession = await median7(() => session.run('add table ip skiff'));
+  const viaFork = await median7(() => exec('nft', ['-f', '-'], { input: 'add table ip skiff\n' }));
+  return `nftables add, where the time goes (medians of 7): our JS (rulesForPort + deltaRuleset) ${js.toFixed(2)} ms; a no-op transaction through the nft -i session ${viaSession.toFixed(2)} ms; the same through a new nsenter + nft -f process ${viaFork.toFixed(1)} ms`;
 }
 
 const load = loadavg();
@@ -125,6 +148,7 @@ async function main(): Promise<void> {
     sessionPid = () => session.pid;
     warm = () => session.run(`add table ip skiff`); // start the persistent nft before timing
     const nft = await measure('nftables', nftBackend);
+    const breakdown = await nftBreakdown(session, exec);
     sessionPid = () => undefined;
     warm = async () => {};
     await nftBackend.stop();
@@ -132,11 +156,12 @@ async function main(): Promise<void> {
     const ipt = skipIptables
       ? { full: { wallMs: NaN, cpuMs: NaN }, add: { wallMs: NaN, cpuMs: NaN }, update: { wallMs: NaN, cpuMs: NaN }, rules: 0 }
       : await measure('iptables', new IptablesBackend({ exec, clusterCIDR: '198.18.0.0/16' }));
-    console.log(`\n${SERVICES} Services x ${EPS} endpoints (${SERVICES * EPS} endpoints), 2,000 of them NodePort`);
+    console.log(`\n${SERVICES} Services x ${EPS} endpoints (${SERVICES * EPS} endpoints), ${Math.min(SERVICES, 2000)} of them NodePort`);
     console.log(`load average at start ${load.map((x) => x.toFixed(1)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores shared)`);
     console.log('| mode | full sync wall (CPU) | add one Service wall (CPU), median of 7 | replace one endpoint wall (CPU), median of 7 | rules / elements |');
     console.log('|---|---|---|---|---|');
     for (const [n, r] of [['nftables', nft], ['iptables', ipt]] as const) console.log(`| ${n} | ${fmt(r.full)} | ${fmt(r.add)} | ${fmt(r.update)} | ${r.rules} |`);
+    console.log(breakdown);
     console.log(`targets (nftables): full < 2 s, add < 10 ms. iptables/nftables full sync: ${(ipt.full.wallMs / nft.full.wallMs).toFixed(1)}x wall, ${(ipt.full.cpuMs / nft.full.cpuMs).toFixed(1)}x CPU`);
   } finally {
     await realExec('ip', ['netns', 'del', NS], { check: false });

@@ -1,8 +1,11 @@
 // Proxy throughput: wrk against nginx (4-byte answer) directly, through HAProxy (nbthread 1,
 // TCP mode), through the Skiff userspace proxy (1 and 2 workers), and through the nftables
 // and iptables modes (DNAT in a test netns). Keep-alive and new-connection-per-request.
-// Usage (root for the kernel modes): npx tsx bench/proxy/throughput.ts [seconds=2] [rounds=3]
-// USERSPACE_ONLY=1 runs only direct, HAProxy and the userspace rows.
+// Usage (root for the kernel modes): npx tsx bench/proxy/throughput.ts [seconds=2] [rounds=3] [--kernel-only] [--shared-client]
+//   USERSPACE_ONLY=1: only direct, HAProxy and the userspace rows.
+//   --kernel-only: only the netns rows (direct, nftables, iptables).
+//   --shared-client: the old kernel-mode layout (one client address for all rows, conntrack not
+//   flushed), to reproduce how one row's leftover state slows the next (see README).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -13,11 +16,16 @@ import { execInNetns } from '../../src/proxy/netns-exec.js';
 import { NftablesBackend } from '../../src/proxy/nftables/nftables-backend.js';
 import { IptablesBackend } from '../../src/proxy/iptables/iptables-backend.js';
 import type { EndpointInfo, ServicePortState } from '../../src/proxy/types.js';
+import { conntrackCount, conntrackCounters, countersDelta, flushConntrack, tcpExtCounter, type ConntrackCounters } from './kernel-state.js';
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 3);
+const KERNEL_ONLY = process.argv.includes('--kernel-only');
+const SHARED_CLIENT = process.argv.includes('--shared-client');
 const NS = `skt-px-tp-${process.pid}`;
 const NSC = `skt-px-tc-${process.pid}`;
+/** A second server namespace without any rules (so without conntrack): the cost of the hooks themselves. */
+const NS_BARE = `skt-px-tb-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-proxy-'));
 const children: ChildProcess[] = [];
 
@@ -109,6 +117,15 @@ interface Config {
   ref?: [number, string];
   /** The proxy's process (its children included) whose CPU time is charged per request. */
   pid?: number;
+  /** Kernel rows: the server namespace whose conntrack is flushed before, and read after, each run. */
+  serverNetns?: string;
+}
+
+/** Kernel rows: what conntrack and the client's TCP did during the new-connection runs. */
+interface KernelRunState {
+  maxEntries: number;
+  counters: ConntrackCounters;
+  synRetrans: number;
 }
 
 /** CPU ms (user+sys) of a process and its live children, from /proc. */
@@ -177,30 +194,69 @@ async function main(): Promise<void> {
       await realExec('ip', ['netns', 'add', NSC]);
       const inClient = execInNetns(realExec, NSC);
       await inNs('ip', ['link', 'add', 'skt-vs', 'type', 'veth', 'peer', 'name', 'skt-vc', 'netns', NSC]);
-      await inNs('ip', ['addr', 'add', '198.18.9.1/30', 'dev', 'skt-vs']);
+      await inNs('ip', ['addr', 'add', '198.18.9.1/24', 'dev', 'skt-vs']);
       await inNs('ip', ['link', 'set', 'skt-vs', 'up']);
       await inClient('ip', ['link', 'set', 'lo', 'up']);
-      await inClient('ip', ['addr', 'add', '198.18.9.2/30', 'dev', 'skt-vc']);
       await inClient('ip', ['link', 'set', 'skt-vc', 'up']);
-      await inClient('ip', ['route', 'add', '198.18.0.2/32', 'via', '198.18.9.1']);
-      await inClient('ip', ['route', 'add', '198.19.0.0/17', 'via', '198.18.9.1']);
-      const direct = configs.push({ name: "(a') direct to nginx (client in its own netns)", url: 'http://198.18.0.2:8080/', netns: NSC }) - 1;
+      // Each row's connections leave the client from an address of their own (a route `src`
+      // per destination), so no row inherits another's state: a DNATed connection whose reply
+      // tuple (nginx:8080 → client:port) is still held by another row's TIME_WAIT conntrack
+      // entry gets its source port rewritten, and the server's TIME_WAIT socket for the reused
+      // port then sees timestamps of another offset (they are per address pair) and refuses the
+      // SYN as old (PAWS); the client retransmits. Measured: 0.18x direct instead of ~0.9-1.0x
+      // (bench/proxy/README.md). --shared-client keeps one address for all.
+      const rowDests = ['198.18.0.2', '198.19.0.10', '198.19.0.11'];
+      for (const [k, dest] of rowDests.entries()) {
+        const src = SHARED_CLIENT ? '198.18.9.2' : `198.18.9.${2 + k}`;
+        if (!SHARED_CLIENT || k === 0) await inClient('ip', ['addr', 'add', `${src}/24`, 'dev', 'skt-vc']);
+        await inClient('ip', ['route', 'add', `${dest}/32`, 'via', '198.18.9.1', 'src', src]);
+      }
+      const direct = configs.push({ name: "(a') direct to nginx (client in its own netns)", url: 'http://198.18.0.2:8080/', netns: NSC, serverNetns: NS }) - 1;
+      // (a'') the same path into a namespace with no rules at all: no nat/filter hooks, no
+      // conntrack. (a') shares the server namespace with the nftables and iptables rules, so
+      // it pays their hooks and conntrack too; (a'') shows what those cost on their own.
+      await realExec('ip', ['netns', 'add', NS_BARE]);
+      const inBare = execInNetns(realExec, NS_BARE);
+      await inBare('ip', ['link', 'set', 'lo', 'up']);
+      await inBare('ip', ['addr', 'add', '198.18.0.3/32', 'dev', 'lo']);
+      await startNginx('198.18.0.3:8080', NS_BARE);
+      await inBare('ip', ['link', 'add', 'skt-vb', 'type', 'veth', 'peer', 'name', 'skt-vcb', 'netns', NSC]);
+      await inBare('ip', ['addr', 'add', '198.18.10.1/24', 'dev', 'skt-vb']);
+      await inBare('ip', ['link', 'set', 'skt-vb', 'up']);
+      await inClient('ip', ['addr', 'add', '198.18.10.2/24', 'dev', 'skt-vcb']);
+      await inClient('ip', ['link', 'set', 'skt-vcb', 'up']);
+      await inClient('ip', ['route', 'add', '198.18.0.3/32', 'via', '198.18.10.1']);
+      configs.push({ name: "(a'') direct to nginx, server netns without rules (no conntrack)", url: 'http://198.18.0.3:8080/', netns: NSC, serverNetns: NS_BARE, ref: [direct, "direct (a')"] });
       const snap = kernelSnapshot();
       const nftSvc = snap.get('bench/nginx:/TCP')!;
       await new NftablesBackend({ exec: inNs, nodeIPs: [] }).sync({ nodeName: 'n', ports: snap }, [], true);
       const iptSvc = { ...nftSvc, id: 'bench/nginx-ipt:/TCP', clusterIPs: ['198.19.0.11'] };
       await new IptablesBackend({ exec: inNs }).sync({ nodeName: 'n', ports: new Map([[iptSvc.id, iptSvc]]) }, [], true);
-      configs.push({ name: '(d) Skiff nftables (DNAT)', url: 'http://198.19.0.10:80/', netns: NSC, ref: [direct, 'direct'] });
-      configs.push({ name: '(e) Skiff iptables (DNAT)', url: 'http://198.19.0.11:80/', netns: NSC, ref: [direct, 'direct'] });
+      configs.push({ name: '(d) Skiff nftables (DNAT)', url: 'http://198.19.0.10:80/', netns: NSC, serverNetns: NS, ref: [direct, 'direct'] });
+      configs.push({ name: '(e) Skiff iptables (DNAT)', url: 'http://198.19.0.11:80/', netns: NSC, serverNetns: NS, ref: [direct, 'direct'] });
     } else {
       console.error(process.env.USERSPACE_ONLY ? 'USERSPACE_ONLY: kernel modes skipped' : 'not root: kernel modes skipped');
     }
     const results: { ka: Result[]; nc: Result[]; cpuKa: number[]; cpuNc: number[] }[] = configs.map(() => ({ ka: [], nc: [], cpuKa: [], cpuNc: [] }));
+    const kernelState = new Map<number, KernelRunState>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, c] of configs.entries()) {
+        if (KERNEL_ONLY && !c.serverNetns) continue;
         for (const close of [false, true]) {
+          const server = c.serverNetns ? execInNetns(realExec, c.serverNetns) : undefined;
+          // Every kernel run starts from an empty conntrack table (the rows share the server netns).
+          if (server && !SHARED_CLIENT) await flushConntrack(server);
+          const before = server && close ? { ct: await conntrackCounters(server), syn: await tcpExtCounter(execInNetns(realExec, c.netns), 'TCPSynRetrans') } : undefined;
           const c0 = c.pid ? cpuMs(c.pid) : 0;
           const r = await wrk(c.url, close, c.netns);
+          if (server && before) {
+            const st = kernelState.get(i) ?? { maxEntries: 0, counters: { drop: 0, insertFailed: 0, earlyDrop: 0, clashResolve: 0 }, synRetrans: 0 };
+            const d = countersDelta(await conntrackCounters(server), before.ct);
+            st.maxEntries = Math.max(st.maxEntries, await conntrackCount(server));
+            st.counters = { drop: st.counters.drop + d.drop, insertFailed: st.counters.insertFailed + d.insertFailed, earlyDrop: st.counters.earlyDrop + d.earlyDrop, clashResolve: st.counters.clashResolve + d.clashResolve };
+            st.synRetrans += (await tcpExtCounter(execInNetns(realExec, c.netns), 'TCPSynRetrans')) - before.syn;
+            kernelState.set(i, st);
+          }
           // CPU µs the proxy spent per request: robust to the machine's load, unlike req/s.
           const us = c.pid ? ((cpuMs(c.pid) - c0) * 1000) / (r.rps * SECONDS) : NaN;
           (close ? results[i]!.nc : results[i]!.ka).push(r);
@@ -215,6 +271,7 @@ async function main(): Promise<void> {
     console.log('| path | keep-alive req/s | new connection per request req/s | ratio keep-alive / new conn | proxy CPU µs/request keep-alive / new conn |');
     console.log('|---|---|---|---|---|');
     for (const [i, c] of configs.entries()) {
+      if (results[i]!.ka.length === 0) continue;
       const ka = med(results[i]!.ka);
       const nc = med(results[i]!.nc);
       let ratio = 'reference';
@@ -226,10 +283,29 @@ async function main(): Promise<void> {
       const cpu = c.pid ? `${median(results[i]!.cpuKa).toFixed(1)} / ${median(results[i]!.cpuNc).toFixed(1)}` : 'n/a';
       console.log(`| ${c.name} | ${f(ka)} | ${f(nc)} | ${ratio} | ${cpu} |`);
     }
+    if (kernelState.size) {
+      const max = (await realExec('sysctl', ['-n', 'net.netfilter.nf_conntrack_max'], { check: false })).stdout.trim();
+      console.log(`\nkernel rows, new connection per request (all rounds): ${SHARED_CLIENT ? 'one client address for all rows, conntrack never flushed (--shared-client)' : 'conntrack flushed before every run, one client address per row'}; nf_conntrack_max ${max}`);
+      console.log('| path | ratio to direct in the same round, keep-alive / new conn: median (min-max) | conntrack entries after a run (max) | conntrack drop / insert_failed / early_drop / clash_resolve | client SYN retransmits |');
+      console.log('|---|---|---|---|---|');
+      // Per-round ratios pair each run with the direct run seconds before it: steadier than a
+      // ratio of medians when the shared machine's load drifts.
+      const perRound = (i: number, ref: number, key: 'ka' | 'nc') => {
+        const xs = results[i]![key].map((r, round) => r.rps / results[ref]![key][round]!.rps);
+        return `${median(xs).toFixed(2)}x (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+      };
+      for (const [i, st] of kernelState) {
+        const k = st.counters;
+        const ref = configs[i]!.ref;
+        const ratios = ref ? `${perRound(i, ref[0], 'ka')} / ${perRound(i, ref[0], 'nc')}` : 'reference';
+        console.log(`| ${configs[i]!.name} | ${ratios} | ${st.maxEntries.toLocaleString('en-US')} | ${k.drop} / ${k.insertFailed} / ${k.earlyDrop} / ${k.clashResolve} | ${st.synRetrans.toLocaleString('en-US')} |`);
+      }
+    }
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await realExec('ip', ['netns', 'del', NS], { check: false });
     await realExec('ip', ['netns', 'del', NSC], { check: false });
+    await realExec('ip', ['netns', 'del', NS_BARE], { check: false });
     rmSync(dir, { recursive: true, force: true });
   }
 }

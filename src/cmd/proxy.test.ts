@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeExec } from '../util/exec.js';
-import { IPVS_UNAVAILABLE, createBackend, parseDuration, run, startProxy } from './proxy.js';
+import { IPVS_UNAVAILABLE, conntrackTuningFromFlags, createBackend, parseDuration, run, startProxy } from './proxy.js';
+import { KUBE_PROXY_CONNTRACK } from '../proxy/conntrack-tuning.js';
 import { FakeInformer, makeService, makeSlice } from '../proxy/testing.js';
 import type { EndpointSlice, Service } from '../api/types.js';
 
@@ -41,4 +42,26 @@ test('startProxy: injected informers and exec, nftables in a named netns via nse
   assert.match(metrics, /skiff_proxy_rules\{mode="nftables"\} \d+/);
   await proxy.stop();
   assert.deepEqual(fake.calls.at(-1)!.args, ['--net=/run/netns/skt-px-none', 'nft', 'delete', 'table', 'ip', 'skiff']);
+});
+
+test('skiff proxy: --conntrack-* flags default to kube-proxy, parse durations, 0 disables; startProxy writes them in the netns', async () => {
+  const defaults = { 'conntrack-max-per-core': '32768', 'conntrack-min': '131072', 'conntrack-tcp-timeout-established': '86400s', 'conntrack-tcp-timeout-close-wait': '3600s' };
+  assert.deepEqual(conntrackTuningFromFlags(defaults), KUBE_PROXY_CONNTRACK);
+  assert.deepEqual(conntrackTuningFromFlags({ ...defaults, 'conntrack-max-per-core': '0', 'conntrack-tcp-timeout-established': '24h', 'conntrack-tcp-timeout-close-wait': '0' }), { ...KUBE_PROXY_CONNTRACK, maxPerCore: 0, tcpTimeoutCloseWaitSeconds: 0 });
+  assert.throws(() => conntrackTuningFromFlags({ ...defaults, 'conntrack-min': 'lots' }), /--conntrack-min wants a whole number/);
+
+  let closeWait = 60;
+  const fake = new FakeExec((_file, args) => {
+    if (args[1] !== 'sysctl') return {};
+    if (args[2] === '-w') closeWait = Number(args[3]!.split('=')[1]);
+    return { stdout: `${closeWait}\n` };
+  });
+  const proxy = await startProxy({
+    mode: 'nftables', nodeName: 'node-a', services: new FakeInformer<Service>(), slices: new FakeInformer<EndpointSlice>(), exec: fake.exec, netns: 'skt-px-none',
+    nodeIPs: ['198.19.128.1'], conntrack: { maxPerCore: 0, min: 0, tcpTimeoutEstablishedSeconds: 0, tcpTimeoutCloseWaitSeconds: 3600 },
+  });
+  await proxy.stop();
+  const sysctl = fake.calls.filter((c) => c.args[1] === 'sysctl').map((c) => [c.file, ...c.args].join(' '));
+  assert.deepEqual(sysctl, ['nsenter --net=/run/netns/skt-px-none sysctl -n net.netfilter.nf_conntrack_tcp_timeout_close_wait', 'nsenter --net=/run/netns/skt-px-none sysctl -w net.netfilter.nf_conntrack_tcp_timeout_close_wait=3600', 'nsenter --net=/run/netns/skt-px-none sysctl -n net.netfilter.nf_conntrack_tcp_timeout_close_wait']);
+  assert.equal(closeWait, 3600);
 });

@@ -4,6 +4,7 @@
  * `skiff up` can embed the proxy with its own informers, client and exec.
  */
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { findResource } from '../api/resources.js';
@@ -11,6 +12,7 @@ import type { EndpointSlice, Node, Service } from '../api/types.js';
 import { InformerFactory } from '../client/informer/informer-factory.js';
 import { RestClient } from '../client/rest-client.js';
 import type { ApiClient, Informer } from '../client/types.js';
+import { KUBE_PROXY_CONNTRACK, applyConntrackTuning, type ConntrackTuning } from '../proxy/conntrack-tuning.js';
 import { IptablesBackend } from '../proxy/iptables/iptables-backend.js';
 import { LoadBalancerAllocator } from '../proxy/lb-allocator.js';
 import { execInNetns } from '../proxy/netns-exec.js';
@@ -61,6 +63,8 @@ export interface StartProxyOptions {
   userspaceAddressMode?: 'loopback' | 'dummy';
   /** Remove every rule when stopping. */
   cleanupOnStop?: boolean;
+  /** Kernel modes: conntrack sysctls to set at start (the CLI passes kube-proxy's defaults; unset: none touched). */
+  conntrack?: ConntrackTuning;
   logger?: Logger;
 }
 
@@ -127,6 +131,7 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const nodeIPs = o.nodeIPs?.length ? o.nodeIPs : await nodeAddresses(o.client, o.nodeName, log);
   const backend = createBackend({ ...o, nodeIPs, logger: log });
   const exec = execInNetns(o.exec ?? realExec, o.netns);
+  if (o.conntrack && backend.usesConntrack) await applyConntrackTuning({ exec, tuning: o.conntrack, cores: availableParallelism(), logger: log });
   const core = new ProxyCore({
     backend,
     nodeName: o.nodeName,
@@ -224,8 +229,30 @@ Flags:
   --full-sync-period DUR   rebuild all rules at least this often (default 1h)
   --cleanup                without --kubeconfig: remove all rules of --mode and exit;
                            with it: run, and remove all rules on exit
+  Kernel modes set conntrack sysctls at start, as kube-proxy does (0 leaves one alone):
+  --conntrack-max-per-core N  nf_conntrack_max = max(--conntrack-min, N x cores), only raised
+                           (default 32768; global: not writable inside a --netns, logged)
+  --conntrack-min N        (default 131072)
+  --conntrack-tcp-timeout-established DUR  (default 24h; the kernel's is 5 days)
+  --conntrack-tcp-timeout-close-wait DUR   (default 1h; the kernel's is 60s)
   -h, --help               this help
 `;
+
+/** The --conntrack-* flags (counts, durations rounded down to seconds; 0 = leave alone). */
+export function conntrackTuningFromFlags(v: Record<string, unknown>): ConntrackTuning {
+  const count = (name: string): number => {
+    const n = Number(v[name]);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} wants a whole number >= 0, got "${String(v[name])}"`);
+    return n;
+  };
+  const seconds = (name: string): number => Math.floor(parseDuration(String(v[name])) / 1000);
+  return {
+    maxPerCore: count('conntrack-max-per-core'),
+    min: count('conntrack-min'),
+    tcpTimeoutEstablishedSeconds: seconds('conntrack-tcp-timeout-established'),
+    tcpTimeoutCloseWaitSeconds: seconds('conntrack-tcp-timeout-close-wait'),
+  };
+}
 
 export function parseDuration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
@@ -254,6 +281,10 @@ export async function run(args: string[]): Promise<number> {
         'min-sync-period': { type: 'string' },
         'full-sync-period': { type: 'string' },
         cleanup: { type: 'boolean' },
+        'conntrack-max-per-core': { type: 'string', default: String(KUBE_PROXY_CONNTRACK.maxPerCore) },
+        'conntrack-min': { type: 'string', default: String(KUBE_PROXY_CONNTRACK.min) },
+        'conntrack-tcp-timeout-established': { type: 'string', default: `${KUBE_PROXY_CONNTRACK.tcpTimeoutEstablishedSeconds}s` },
+        'conntrack-tcp-timeout-close-wait': { type: 'string', default: `${KUBE_PROXY_CONNTRACK.tcpTimeoutCloseWaitSeconds}s` },
         'userspace-dataplane': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -293,6 +324,13 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`skiff proxy: --kubeconfig and --node-name are required\n\n${HELP}`);
     return 2;
   }
+  let conntrack: ConntrackTuning;
+  try {
+    conntrack = conntrackTuningFromFlags(values);
+  } catch (err) {
+    process.stderr.write(`skiff proxy: ${(err as Error).message}\n`);
+    return 2;
+  }
   const client = await RestClient.fromKubeconfig(values.kubeconfig);
   let proxy: RunningProxy;
   try {
@@ -310,6 +348,7 @@ export async function run(args: string[]): Promise<number> {
       minSyncIntervalMs: values['min-sync-period'] ? parseDuration(values['min-sync-period']) : undefined,
       fullSyncPeriodMs: values['full-sync-period'] ? parseDuration(values['full-sync-period']) : undefined,
       cleanupOnStop: values.cleanup,
+      conntrack,
       logger: log,
     });
   } catch (err) {

@@ -5,9 +5,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * more than the change itself (two fork/execs; on a loaded machine, several scheduler
  * rounds). In interactive mode each input line is one transaction (atomic, like `nft -f`).
  * nft prints nothing on success, so every transaction is followed by a sentinel command that
- * fails with a unique name (`delete table ip skiff_sentinel_N`); everything nft printed on
- * stderr before the sentinel's own error belongs to the transaction.
- * Full syncs (megabytes) still go through `nft -f -`.
+ * fails with a unique name (`list table ip skiff_sentinel_N`); everything nft printed on
+ * stderr before the sentinel's own error belongs to the transaction. The sentinel is a read
+ * on purpose: a failing *write* (`delete table ...`) aborts a kernel batch, and the abort path
+ * waits for an RCU grace period (measured 8-18 ms here, more than the transaction itself);
+ * a failed `list` is a netlink dump, no batch.
+ * Full syncs (megabytes) and deltas past SESSION_MAX_CHARS (nftables-backend.ts) still go
+ * through `nft -f -`: nft -i reads its input one byte per read(2).
  */
 export class NftSession {
   private child: ChildProcess | undefined;
@@ -84,7 +88,7 @@ export class NftSession {
           reject(e);
         },
       };
-      child.stdin!.write(`${oneLine}\ndelete table ip ${token}\n`);
+      child.stdin!.write(`${oneLine}\nlist table ip ${token}\n`);
     });
   }
 

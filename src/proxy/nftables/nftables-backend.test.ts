@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FakeExec } from '../../util/exec.js';
-import { fixture, fixtureChanged } from '../golden-fixtures.js';
-import { NftablesBackend } from './nftables-backend.js';
+import { ep, fixture, fixtureChanged, servicePort } from '../golden-fixtures.js';
+import { NftablesBackend, SESSION_MAX_CHARS } from './nftables-backend.js';
+import type { NftSession } from './nft-session.js';
 import type { ServicePortState } from '../types.js';
 
 function golden(name: string, actual: string): void {
@@ -56,4 +57,25 @@ test('nftables: a failed apply throws; cleanup deletes the table and tolerates i
   await assert.rejects(b.sync(snap(fixture()), [], true), /syntax/);
   await b.cleanup();
   assert.deepEqual(fake.calls.at(-1)!.args, ['delete', 'table', 'ip', 'skiff']);
+});
+
+test('nftables: small deltas go to the nft -i session, big ones (past SESSION_MAX_CHARS) through nft -f', async () => {
+  const fake = new FakeExec();
+  const sent: string[] = [];
+  const session = { run: async (text: string) => void sent.push(text), close: () => {} } as unknown as NftSession;
+  const b = new NftablesBackend({ exec: fake.exec, nodeIPs: [], session });
+  await b.sync(snap(fixture()), [], true);
+  assert.equal(fake.calls.length, 1, 'the full sync through nft -f');
+  const one = servicePort({ name: 'one', clusterIPs: ['198.19.1.1'], eps: [ep('198.18.1.1')] });
+  await b.sync(snap([...fixture(), one]), [{ id: one.id, new: one }], false);
+  assert.equal(sent.length, 1);
+  assert.match(sent[0]!, /198\.19\.1\.1 \. tcp \. 80 \. 0 : 198\.18\.1\.1 \. 8080/);
+  assert.equal(fake.calls.length, 1);
+  // A burst: 300 new Services in one sync.
+  const burst = Array.from({ length: 300 }, (_, i) => servicePort({ name: `b${i}`, clusterIPs: [`198.19.2.${i % 250}`], port: 1000 + i, eps: [ep('198.18.1.2')] }));
+  await b.sync(snap([...fixture(), one, ...burst]), burst.map((s) => ({ id: s.id, new: s })), false);
+  assert.equal(sent.length, 1, 'not through the session');
+  assert.equal(fake.calls.length, 2);
+  assert.ok(fake.calls[1]!.input!.length > SESSION_MAX_CHARS);
+  assert.deepEqual(fake.calls[1]!.args, ['-f', '-']);
 });
