@@ -12,7 +12,7 @@ import type { EndpointSlice, Node, Service } from '../api/types.js';
 import { InformerFactory } from '../client/informer/informer-factory.js';
 import { RestClient } from '../client/rest-client.js';
 import type { ApiClient, Informer } from '../client/types.js';
-import { KUBE_PROXY_CONNTRACK, applyConntrackTuning, type ConntrackTuning } from '../proxy/conntrack-tuning.js';
+import { KUBE_PROXY_CONNTRACK, applyConntrackTuning, restoreConntrackTuning, type AppliedSysctl, type ConntrackTuning } from '../proxy/conntrack-tuning.js';
 import { IptablesBackend } from '../proxy/iptables/iptables-backend.js';
 import { LoadBalancerAllocator } from '../proxy/lb-allocator.js';
 import { execInNetns } from '../proxy/netns-exec.js';
@@ -131,7 +131,8 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
   const nodeIPs = o.nodeIPs?.length ? o.nodeIPs : await nodeAddresses(o.client, o.nodeName, log);
   const backend = createBackend({ ...o, nodeIPs, logger: log });
   const exec = execInNetns(o.exec ?? realExec, o.netns);
-  if (o.conntrack && backend.usesConntrack) await applyConntrackTuning({ exec, tuning: o.conntrack, cores: availableParallelism(), logger: log });
+  const tunedSysctls: AppliedSysctl[] =
+    o.conntrack && backend.usesConntrack ? await applyConntrackTuning({ exec, tuning: o.conntrack, cores: availableParallelism(), logger: log }) : [];
   const core = new ProxyCore({
     backend,
     nodeName: o.nodeName,
@@ -201,8 +202,10 @@ export async function startProxy(o: StartProxyOptions): Promise<RunningProxy> {
       factory?.stop();
       await core.stop();
       if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
-      if (o.cleanupOnStop) await backend.cleanup();
-      else await backend.stop();
+      if (o.cleanupOnStop) {
+        await backend.cleanup();
+        await restoreConntrackTuning({ exec, applied: tunedSysctls, logger: log });
+      } else await backend.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeExec } from '../util/exec.js';
-import { CONNTRACK_MAX, KUBE_PROXY_CONNTRACK, TCP_TIMEOUT_CLOSE_WAIT, TCP_TIMEOUT_ESTABLISHED, applyConntrackTuning, desiredConntrackMax } from './conntrack-tuning.js';
+import { CONNTRACK_MAX, KUBE_PROXY_CONNTRACK, TCP_TIMEOUT_CLOSE_WAIT, TCP_TIMEOUT_ESTABLISHED, applyConntrackTuning, desiredConntrackMax, restoreConntrackTuning } from './conntrack-tuning.js';
 
 /** A FakeExec holding sysctl values; keys in `readOnly` refuse writes like a child netns does. */
 function fakeSysctl(values: Record<string, number>, readOnly: string[] = []): FakeExec {
@@ -47,4 +47,13 @@ test('conntrack tuning: a read-only max (child netns) or a missing module is ski
   const missing = fakeSysctl({});
   assert.deepEqual(await applyConntrackTuning({ exec: missing.exec, tuning: KUBE_PROXY_CONNTRACK, cores: 2 }), []);
   assert.deepEqual(writes(missing), []);
+});
+
+test('conntrack tuning: a cleanup stop puts back what the start changed, not what someone else changed since', async () => {
+  const values = { [CONNTRACK_MAX]: 65536, [TCP_TIMEOUT_ESTABLISHED]: 432000, [TCP_TIMEOUT_CLOSE_WAIT]: 60 };
+  const f = fakeSysctl(values);
+  const applied = await applyConntrackTuning({ exec: f.exec, tuning: KUBE_PROXY_CONNTRACK, cores: 2 });
+  values[TCP_TIMEOUT_CLOSE_WAIT] = 120; // an operator's change while the proxy ran
+  await restoreConntrackTuning({ exec: f.exec, applied });
+  assert.deepEqual(values, { [CONNTRACK_MAX]: 65536, [TCP_TIMEOUT_ESTABLISHED]: 432000, [TCP_TIMEOUT_CLOSE_WAIT]: 120 });
 });

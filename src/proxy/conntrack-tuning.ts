@@ -73,3 +73,20 @@ export async function applyConntrackTuning(o: { exec: Exec; tuning: ConntrackTun
   if (applied.length) o.logger?.info({ applied }, 'conntrack sysctls set');
   return applied;
 }
+
+/**
+ * Puts back what applyConntrackTuning changed (newest first), for a stop with cleanup: the
+ * machine is left as the proxy found it. A value someone else changed since is still
+ * overwritten only if it is the one we wrote.
+ */
+export async function restoreConntrackTuning(o: { exec: Exec; applied: AppliedSysctl[]; logger?: Logger }): Promise<void> {
+  for (const a of [...o.applied].reverse()) {
+    const read = await o.exec('sysctl', ['-n', a.key], { check: false });
+    if (Number(read.stdout.trim()) !== a.to) {
+      o.logger?.info({ key: a.key, expected: a.to, found: read.stdout.trim() }, 'conntrack sysctl changed since start; left as it is');
+      continue;
+    }
+    const write = await o.exec('sysctl', ['-w', `${a.key}=${a.from}`], { check: false });
+    if (write.code !== 0) o.logger?.warn({ key: a.key, value: a.from, stderr: write.stderr.trim() }, 'conntrack sysctl not restored');
+  }
+}
