@@ -3,6 +3,7 @@
  * pod's server) for N pods, p50/p99, beside the reference: spawning the same server process
  * directly and polling it until it answers. Also the agent's memory per running pod.
  *   npx tsx bench/agent/startup.ts [--pods 50] [--sequential 10] [--workload node,socat] [--agent tsx|dist]
+ *                                  [--trace] [--agent-cpu-prof DIR]
  * Two pod workloads, each with its own reference rows:
  *   node  — a one-line Node.js HTTP server (an application: ~40 ms of CPU to start each);
  *   socat — socat answering HTTP with a fixed reply (one small C process: the stand-in for
@@ -12,7 +13,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +30,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const NS = 'skt-ag-bench';
 const NODE = 'bench-node';
 
-const { values } = parseArgs({ options: { pods: { type: 'string' }, sequential: { type: 'string' }, workload: { type: 'string' }, agent: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { pods: { type: 'string' }, sequential: { type: 'string' }, workload: { type: 'string' }, agent: { type: 'string' }, trace: { type: 'boolean' }, 'agent-cpu-prof': { type: 'string' } },
+});
 const N = Number(values.pods ?? 50);
 const SEQ = Number(values.sequential ?? 10);
 
@@ -131,6 +134,54 @@ async function reference(w: Workload, count: number, concurrent: boolean): Promi
   return out;
 }
 
+const PHASES: [string, string][] = [
+  ['created', 'POST sent (bench)'],
+  ['seen', 'pod seen by the agent (watch)'],
+  ['net-done', 'pod network ready'],
+  ['spawn-call', 'container start called'],
+  ['started', 'FIFO handed over (shim running)'],
+  ['probe-ok', 'first readiness success'],
+  ['patch-sent-ready', 'Ready status patch sent'],
+  ['patch-done-ready', 'Ready status patch answered'],
+  ['bench-ready', 'Ready seen on the watch (bench)'],
+];
+
+/**
+ * --trace: for the pods whose names start with `prefix`, each phase's first time after the
+ * burst's first create (min / p50 / p99 / max over the pods), failed probe attempts, and how
+ * long the agent's event loop was stalled (`lag` lines: callbacks late by more than 4 ms).
+ */
+function phaseTable(text: string, prefix: string, label: string): string {
+  const byPod = new Map<string, Map<string, number>>();
+  const lags: { t: number; ms: number }[] = [];
+  const fails = new Map<string, number>();
+  for (const line of text.trim().split('\n')) {
+    const [t, pod, ...rest] = line.split(' ');
+    const phase = rest.join(' ');
+    if (phase.startsWith('lag ')) lags.push({ t: Number(t), ms: Number(phase.slice(4)) });
+    if (!pod?.startsWith(prefix)) continue;
+    if (phase === 'probe-fail') fails.set(pod, (fails.get(pod) ?? 0) + 1);
+    const m = byPod.get(pod) ?? new Map<string, number>();
+    byPod.set(pod, m);
+    if (!m.has(phase)) m.set(phase, Number(t));
+  }
+  const pods = [...byPod.values()];
+  const t0 = Math.min(...pods.map((m) => m.get('created') ?? Infinity));
+  const tEnd = Math.max(...pods.map((m) => m.get('bench-ready') ?? 0));
+  const out = [`phase trace, ${label} (ms after the first create):`, '| phase | pods | min | p50 | p99 | max |', '|---|---|---|---|---|---|'];
+  for (const [key, what] of PHASES) {
+    const xs = pods.map((m) => m.get(key)).filter((x): x is number => x !== undefined).map((x) => x - t0);
+    if (!xs.length) continue;
+    out.push(`| ${what} | ${xs.length} | ${[Math.min(...xs), pct(xs, 50), pct(xs, 99), Math.max(...xs)].map((x) => x.toFixed(0)).join(' | ')} |`);
+  }
+  const stalls = lags.filter((l) => l.t >= t0 && l.t <= tEnd);
+  const f = pods.map((_, i) => fails.get(`${prefix}${i}`) ?? 0);
+  out.push(
+    `failed readiness attempts per pod: p50 ${pct(f, 50)}, max ${Math.max(...f)}; agent event loop stalled ${stalls.reduce((a, l) => a + l.ms, 0).toFixed(0)} ms of the ${(tEnd - t0).toFixed(0)} ms (${stalls.length} stalls > 4 ms, longest ${Math.max(0, ...stalls.map((l) => l.ms)).toFixed(0)} ms)`,
+  );
+  return out.join('\n');
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) {
     console.log('bench/agent/startup: needs root (network namespaces); skipped');
@@ -155,9 +206,13 @@ async function main(): Promise<void> {
   // tsx (default): the sources as they are, no build needed; dist: `bin/skiff` as installed
   // (needs `npm run build`; a smaller process, so each fork of it is cheaper).
   const agentArgv = values.agent === 'dist' ? [join(ROOT, 'bin', 'skiff'), ...agentArgs] : ['--import', 'tsx', '-e', `import('./src/cmd/main.ts').then(m => m.main(${JSON.stringify(agentArgs)})).then(c => { process.exitCode = c; })`];
+  // --agent-cpu-prof DIR: a V8 CPU profile of the agent, written when it exits.
+  if (values['agent-cpu-prof']) agentArgv.unshift('--cpu-prof', `--cpu-prof-dir=${values['agent-cpu-prof']}`);
+  // --trace: the agent and this process append per-pod phase times to one file (see phaseTable).
+  const traceFile = values.trace ? join(dir, 'trace.txt') : undefined;
   const agent = spawn(process.execPath, agentArgv, {
     cwd: ROOT,
-    env: { ...process.env, SKIFF_LOG_LEVEL: 'warn' },
+    env: { ...process.env, SKIFF_LOG_LEVEL: 'warn', ...(traceFile ? { SKIFF_TRACE_FILE: traceFile } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let cleanedUp = false;
@@ -187,6 +242,9 @@ async function main(): Promise<void> {
     }, 30_000, 'node registered');
     await sleep(1000);
     const agentRssBefore = rssKb(agent.pid!);
+    const tr = (name: string, phase: string): void => {
+      if (traceFile) appendFileSync(traceFile, `${(performance.timeOrigin + performance.now()).toFixed(3)} ${name} ${phase}\n`);
+    };
     // Ready times from a watch, so polling does not add latency.
     const created = new Map<string, number>();
     const ready = new Map<string, number>();
@@ -194,7 +252,10 @@ async function main(): Promise<void> {
       onEvent: (ev) => {
         const p = ev.object;
         const name = p.metadata.name!;
-        if (!ready.has(name) && created.has(name) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ready.set(name, performance.now());
+        if (!ready.has(name) && created.has(name) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
+          ready.set(name, performance.now());
+          tr(name, 'bench-ready');
+        }
       },
       onClose: () => {},
     });
@@ -210,7 +271,9 @@ async function main(): Promise<void> {
     });
     const createAndTime = async (w: Workload, name: string): Promise<void> => {
       created.set(name, performance.now());
+      tr(name, 'created');
       await client.create(PODS, pod(w, name));
+      tr(name, 'posted');
     };
     const latency = (name: string): number => ready.get(name)! - created.get(name)!;
     const row = (label: string, ours: number[], ref: number[]): string => {
@@ -238,6 +301,7 @@ async function main(): Promise<void> {
       await Promise.all(Array.from({ length: N }, (_, i) => createAndTime(w, `${w.name}-burst-${i}`)));
       await until(() => (Array.from({ length: N }, (_, i) => ready.has(`${w.name}-burst-${i}`)).every(Boolean) ? true : undefined), 120_000, 'burst ready');
       const burstLat = Array.from({ length: N }, (_, i) => latency(`${w.name}-burst-${i}`));
+      if (traceFile) notes.push(phaseTable(readFileSync(traceFile, 'utf8'), `${w.name}-burst-`, `${w.label}, burst of ${N}`));
       rows.push(row(`${w.label}: one at a time (${SEQ} pods)`, seqLat, refSeq));
       rows.push(row(`${w.label}: burst of ${N} pods`, burstLat, refBurst));
       await sleep(1500);

@@ -24,6 +24,7 @@ import { ProcessRuntime } from './runtime/process-runtime.js';
 import { processAlive } from './runtime/proc.js';
 import { PodStateStore } from './state-store.js';
 import { StreamServer } from './streams/stream-server.js';
+import { traceLoopLag, tracePhase } from './trace.js';
 
 const NODES = findResource('', 'nodes')!;
 const LEASES = findResource('coordination.k8s.io', 'leases')!;
@@ -161,6 +162,7 @@ export class Agent {
       onUpdate: (_o, p) => this.onPod(p),
       onDelete: (p) => this.workers.get(p.metadata.uid!)?.markDeleted(),
     });
+    traceLoopLag();
     this.scheduleLease(0);
     this.scheduleStatus(o.statusIntervalMs ?? 60_000);
     this.log.info({ node: o.nodeName, endpoint: this.facts.endpoint, podCIDR: node.spec?.podCIDR, cgroups: !!this.cgroups }, 'agent started');
@@ -183,6 +185,7 @@ export class Agent {
     }
     // A pod that already finished before this agent saw it stays as it is.
     if (!pod.metadata.deletionTimestamp && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) return;
+    tracePhase(pod.metadata.name, 'seen');
     this.newWorker(pod).kick();
   }
 

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findResource } from '../api/resources.js';
-import type { Event, Pod } from '../api/types.js';
+import type { Event, Pod, PodStatus } from '../api/types.js';
 import { FakeClient } from '../client/testing/fake-client.js';
 import { HostNetwork } from '../network/host-network.js';
 import { FakeClock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
+import { ApiWriteQueue } from './api-writes.js';
 import { EventRecorder } from './events.js';
 import { PodWorker } from './pod-worker.js';
 import type { ContainerExit, ContainerProcessRecord, ContainerStartSpec, ProcessRuntime } from './runtime/process-runtime.js';
@@ -88,7 +89,7 @@ async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
-async function setup(t: { after(fn: () => void): void }, spec: NonNullable<Pod['spec']>) {
+async function setup(t: { after(fn: () => void): void }, spec: NonNullable<Pod['spec']>, extra: { writes?: ApiWriteQueue } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-pw-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const clock = new FakeClock();
@@ -111,6 +112,7 @@ async function setup(t: { after(fn: () => void): void }, spec: NonNullable<Pod['
     backoffMaxMs: 300_000,
     backoffResetMs: 600_000,
     onFinished: () => {},
+    writes: extra.writes,
   });
   const sync = async (): Promise<Pod> => {
     worker.kick();
@@ -218,4 +220,34 @@ test('deletion: containers stopped, then the pod is deleted with grace 0', async
   await worker.settled();
   assert.deepEqual(runtime.stops, ['c']);
   await assert.rejects(client.get<Pod>(PODS, 'p', 'default'), /not found/);
+});
+
+test('status patches waiting for a write slot coalesce: the one sent carries the latest status', async (t) => {
+  const writes = new ApiWriteQueue(1);
+  let release!: () => void;
+  // Another write holds the only slot, as in a burst.
+  void writes.run('event', () => new Promise<void>((r) => (release = r)));
+  const { runtime, client, worker } = await setup(t, { restartPolicy: 'Never', containers: [{ name: 'c', command: ['x'] }] }, { writes });
+  const sent: PodStatus[] = [];
+  const patchable = client as unknown as { patch(...args: unknown[]): Promise<unknown> };
+  const patch = patchable.patch.bind(client);
+  patchable.patch = (...args: unknown[]) => {
+    if ((args[5] as { subresource?: string } | undefined)?.subresource === 'status') sent.push((args[3] as { status: PodStatus }).status);
+    return patch(...args);
+  };
+  worker.kick();
+  // The pod network's IPAM write is real file I/O: wait for the start, not a fixed number of ticks.
+  for (let i = 0; i < 400 && runtime.starts.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  await flush();
+  assert.equal(runtime.starts.length, 1, 'the container started; its Running patch waits for the slot');
+  runtime.exit('c', 0);
+  await flush();
+  assert.equal(sent.length, 0);
+  release();
+  await flush();
+  await worker.settled();
+  await flush();
+  assert.equal(sent.length, 1, 'one patch for both changes');
+  assert.equal(sent[0]!.phase, 'Succeeded');
+  assert.equal((await client.get<Pod>(PODS, 'p', 'default')).status?.phase, 'Succeeded');
 });

@@ -23,6 +23,7 @@ import { httpGet, ProbeWorker, runHandler, tcpSocket, type ProbeKind, type Probe
 import type { ContainerExit, ContainerProcessRecord, ProcessRuntime } from './runtime/process-runtime.js';
 import { StartError } from './runtime/process-runtime.js';
 import type { PodStateStore, SavedPodState, Terminated } from './state-store.js';
+import { tracePhase } from './trace.js';
 
 const PODS = findResource('', 'pods')!;
 
@@ -88,6 +89,9 @@ export class PodWorker {
   private retryTimer?: () => void;
   private readonly timers = new Set<() => void>();
   private lastStatus = '';
+  /** The status patch in the write queue or in flight, and whether it is still waiting to be sent. */
+  private statusPatch?: Promise<void>;
+  private statusWaiting = false;
   private readonly transitions = new Map<string, { status: string; at: string }>();
   private sandboxFailures = 0;
   private idle?: Promise<void>;
@@ -277,6 +281,7 @@ export class PodWorker {
     if (!this.sandbox) {
       try {
         this.sandbox = await this.deps.network.setupPod(this.pod);
+        tracePhase(this.pod.metadata.name, 'net-done');
         this.sandboxFailures = 0;
       } catch (err) {
         this.sandboxFailures++;
@@ -382,6 +387,7 @@ export class PodWorker {
     const startedAtMs = this.deps.clock.now();
     try {
       if (argv.length === 0) throw new StartError('no command specified: skiff runs processes, a container needs "command"', 'ContainerCannotRun');
+      tracePhase(this.pod.metadata.name, 'spawn-call');
       const record = await this.deps.runtime.start({
         podUID: this.uid,
         container: c.name,
@@ -397,6 +403,7 @@ export class PodWorker {
         },
       });
       cs.running = { record };
+      tracePhase(this.pod.metadata.name, 'started');
       this.deps.events.record(this.pod, 'Normal', 'Created', `Created container ${c.name}`, fieldPath);
       this.deps.events.record(this.pod, 'Normal', 'Started', `Started container ${c.name}`, fieldPath);
       this.watchExit(cs, record);
@@ -521,6 +528,7 @@ export class PodWorker {
     const label = kind === 'readiness' ? 'Readiness' : kind === 'liveness' ? 'Liveness' : 'Startup';
     if (!attempt.ok && !attempt.quiet) this.deps.events.record(this.pod, 'Warning', 'Unhealthy', `${label} probe failed: ${attempt.message ?? ''}`.trim(), this.fieldPath(cs));
     if (kind === 'readiness') {
+      tracePhase(this.pod.metadata.name, attempt.ok ? 'probe-ok' : 'probe-fail');
       if (changed || cs.ready !== result) {
         cs.ready = result;
         void this.pushStatus();
@@ -741,21 +749,40 @@ export class PodWorker {
     return status;
   }
 
-  private async pushStatus(): Promise<void> {
-    if (this.deleted) return;
-    const status = this.buildStatus();
-    const text = JSON.stringify(status);
-    if (text === this.lastStatus) return;
-    this.lastStatus = text;
-    try {
-      const patch = (): Promise<unknown> => this.deps.client.patch(PODS, this.pod.metadata.name!, this.pod.metadata.namespace, { status }, 'merge', { subresource: 'status' });
-      await (this.deps.writes ? this.deps.writes.run('status', patch) : patch());
-    } catch (err) {
-      this.lastStatus = '';
-      if (isNotFound(err)) return;
-      this.deps.log.warn({ pod: this.key, err: (err as Error).message }, 'status update failed');
-      this.retryLater(1000);
-    }
+  /**
+   * Patches pods/status when it changed. Coalesced: while this pod's patch still waits for a
+   * write slot (api-writes.ts), later changes ride on it, because it takes the status of the
+   * moment it is sent. In a burst a pod whose probe passes before its "Running, not ready"
+   * patch went out so sends one patch instead of two, and the Ready one is not queued behind
+   * the other pods' first patches.
+   */
+  private pushStatus(): Promise<void> {
+    if (this.deleted) return Promise.resolve();
+    if (this.statusWaiting && this.statusPatch) return this.statusPatch;
+    if (JSON.stringify(this.buildStatus()) === this.lastStatus) return Promise.resolve();
+    const send = async (): Promise<void> => {
+      this.statusWaiting = false;
+      if (this.deleted) return;
+      const status = this.buildStatus();
+      const text = JSON.stringify(status);
+      if (text === this.lastStatus) return;
+      this.lastStatus = text;
+      const ready = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? 'ready' : 'notready';
+      tracePhase(this.pod.metadata.name, `patch-sent-${ready}`);
+      try {
+        await this.deps.client.patch(PODS, this.pod.metadata.name!, this.pod.metadata.namespace, { status }, 'merge', { subresource: 'status' });
+        tracePhase(this.pod.metadata.name, `patch-done-${ready}`);
+      } catch (err) {
+        this.lastStatus = '';
+        if (isNotFound(err)) return;
+        this.deps.log.warn({ pod: this.key, err: (err as Error).message }, 'status update failed');
+        this.retryLater(1000);
+      }
+    };
+    tracePhase(this.pod.metadata.name, 'patch-queued');
+    this.statusWaiting = true;
+    this.statusPatch = this.deps.writes ? this.deps.writes.run('status', send) : send();
+    return this.statusPatch;
   }
 }
 

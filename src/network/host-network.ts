@@ -35,7 +35,9 @@ export class HostNetwork implements PodNetwork {
   async setupPod(pod: Pod): Promise<PodSandbox> {
     const uid = pod.metadata.uid!;
     if (pod.spec?.hostNetwork) return { podUID: uid, podIP: this.nodeIP, ownNetwork: false };
-    return { podUID: uid, podIP: this.ipam.allocate(uid), ownNetwork: false };
+    const podIP = this.ipam.allocate(uid);
+    await this.ipam.persisted();
+    return { podUID: uid, podIP, ownNetwork: false };
   }
 
   async teardownPod(podUID: string): Promise<void> {
@@ -54,5 +56,7 @@ export class HostNetwork implements PodNetwork {
     return [];
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.ipam.persisted().catch(() => {});
+  }
 }

@@ -133,16 +133,19 @@ test('netns mode: an existing complete namespace is kept (agent restart); a fail
   );
 });
 
-test('IPAM persists allocations across restarts and skips network, gateway and broadcast', (t) => {
+test('IPAM persists allocations across restarts and skips network, gateway and broadcast', async (t) => {
   const dir = tmp(t);
   const file = join(dir, 'ipam.json');
   const a = new Ipam({ cidr: '198.18.3.0/30', file, reserved: ['198.18.3.1'] });
   assert.equal(a.allocate('p1'), '198.18.3.2');
   assert.throws(() => a.allocate('p2'), /no free address/);
+  await a.persisted();
   const b = new Ipam({ cidr: '198.18.3.0/30', file, reserved: ['198.18.3.1'] });
   assert.equal(b.addressOf('p1'), '198.18.3.2');
   b.release('p1');
   assert.equal(b.allocate('p2'), '198.18.3.2');
+  await b.persisted();
+  assert.equal(new Ipam({ cidr: '198.18.3.0/30', file, reserved: ['198.18.3.1'] }).addressOf('p2'), '198.18.3.2', 'written behind, changes coalesced');
   assert.equal(podNetnsName('0123456789'), 'skiff-01234567');
 });
 

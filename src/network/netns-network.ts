@@ -18,6 +18,7 @@ import { nthAddress, parseCidr } from '../util/cidr.js';
 import type { Exec } from '../util/exec.js';
 import { formatResolvConf, podHostsFile, podResolvConf } from './dns-files.js';
 import { Ipam } from './ipam.js';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { BRIDGE_NAME, podNetnsName, podVethName } from './names.js';
 import { dialDirect, NetnsDialer } from './netns-dialer.js';
 import type { PodNetwork, PodSandbox } from './pod-network.js';
@@ -126,7 +127,7 @@ export class NetnsNetwork implements PodNetwork {
       if (existing) await this.removeNetns(uid);
       await this.createNetns(uid, netns, ip);
     }
-    this.writeDnsFiles(netns, pod, ip);
+    await Promise.all([this.writeDnsFiles(netns, pod, ip), ipam.persisted()]);
     return { podUID: uid, podIP: ip, netns, ownNetwork: true };
   }
 
@@ -167,12 +168,12 @@ export class NetnsNetwork implements PodNetwork {
     }
   }
 
-  private writeDnsFiles(netns: string, pod: Pod, ip: string): void {
+  /** Asynchronous (thread pool, not the agent's loop): /etc is on the disk. */
+  private async writeDnsFiles(netns: string, pod: Pod, ip: string): Promise<void> {
     const dir = join(this.etcNetns, netns);
-    mkdirSync(dir, { recursive: true });
+    await mkdir(dir, { recursive: true });
     const resolv = podResolvConf(pod, { clusterDns: this.opts.clusterDns, clusterDomain: this.opts.clusterDomain, hostResolvConf: this.hostResolv });
-    writeFileSync(join(dir, 'resolv.conf'), formatResolvConf(resolv));
-    writeFileSync(join(dir, 'hosts'), podHostsFile(pod, [ip], this.opts.clusterDomain));
+    await Promise.all([writeFile(join(dir, 'resolv.conf'), formatResolvConf(resolv)), writeFile(join(dir, 'hosts'), podHostsFile(pod, [ip], this.opts.clusterDomain))]);
   }
 
   private async removeNetns(uid: string): Promise<void> {
@@ -205,6 +206,7 @@ export class NetnsNetwork implements PodNetwork {
   }
 
   async close(): Promise<void> {
+    await this.ipam?.persisted().catch(() => {});
     this.dialer?.close();
     this.ownExec?.close();
     rmSync(this.scratch, { recursive: true, force: true });

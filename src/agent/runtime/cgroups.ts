@@ -5,7 +5,8 @@
  * cpu.cfs_quota_us over cpu.cfs_period_us = 100 ms. Used only when root and the v1 memory and
  * cpu hierarchies are mounted; otherwise limits are recorded but not enforced.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface CgroupLimits {
@@ -40,18 +41,19 @@ export class CgroupManager {
     return join(this.root, controller, this.parent, ...parts);
   }
 
-  create(podUID: string, container: string, limits: CgroupLimits): ContainerCgroup {
+  /** Asynchronous: making cgroups takes the kernel ~1 ms each under load, off the agent's loop here. */
+  async create(podUID: string, container: string, limits: CgroupLimits): Promise<ContainerCgroup> {
     const memoryDir = this.dir('memory', podUID, container);
     const cpuDir = this.dir('cpu', podUID, container);
-    mkdirSync(memoryDir, { recursive: true });
-    mkdirSync(cpuDir, { recursive: true });
+    await Promise.all([mkdir(memoryDir, { recursive: true }), mkdir(cpuDir, { recursive: true })]);
     // -1 = unlimited; writing it also resets a limit left from a previous instance.
-    writeFileSync(join(memoryDir, 'memory.limit_in_bytes'), limits.memoryBytes ? String(limits.memoryBytes) : '-1');
-    writeFileSync(join(cpuDir, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-    writeFileSync(
-      join(cpuDir, 'cpu.cfs_quota_us'),
-      limits.cpuMillis ? String(Math.max(1000, Math.round((limits.cpuMillis * CFS_PERIOD_US) / 1000))) : '-1',
-    );
+    await Promise.all([
+      writeFile(join(memoryDir, 'memory.limit_in_bytes'), limits.memoryBytes ? String(limits.memoryBytes) : '-1'),
+      // The period before the quota: a quota is checked against the period in force.
+      writeFile(join(cpuDir, 'cpu.cfs_period_us'), String(CFS_PERIOD_US)).then(() =>
+        writeFile(join(cpuDir, 'cpu.cfs_quota_us'), limits.cpuMillis ? String(Math.max(1000, Math.round((limits.cpuMillis * CFS_PERIOD_US) / 1000))) : '-1'),
+      ),
+    ]);
     return { procsFiles: [join(memoryDir, 'cgroup.procs'), join(cpuDir, 'cgroup.procs')], memoryDir, cpuDir };
   }
 

@@ -25,7 +25,8 @@
  *     the command exits at once. Then it re-opens it read-write (see container-log.ts).
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, closeSync, constants as fsc, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsc, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { CgroupLimits, CgroupManager } from './cgroups.js';
 import { LogPump } from './container-log.js';
@@ -193,21 +194,19 @@ export class ProcessRuntime {
     if (this.running.has(key)) throw new Error(`container ${key} is already running`);
     const runDir = join(this.podDir(spec.podUID), 'run');
     const logDir = this.logDir(spec.podUID, spec.container);
-    mkdirSync(runDir, { recursive: true });
-    mkdirSync(logDir, { recursive: true });
     const fifoPath = join(runDir, `${spec.container}.${spec.instance}.fifo`);
     const exitFile = join(runDir, `${spec.container}.${spec.instance}.exit`);
     const logPath = this.logPath(spec.podUID, spec.container, spec.instance);
-    rmSync(fifoPath, { force: true });
-    rmSync(exitFile, { force: true });
-    rmSync(logPath, { force: true });
+    // Asynchronous (the thread pool, not the agent's loop): the data dir is on the disk.
+    await Promise.all([mkdir(runDir, { recursive: true }), mkdir(logDir, { recursive: true })]);
+    await Promise.all([rm(fifoPath, { force: true }), rm(exitFile, { force: true }), rm(logPath, { force: true })]);
     this.pruneLogs(spec.podUID, spec.container, spec.instance);
     const pump = new LogPump(fifoPath, logPath, this.now);
 
     let cgroupFds: number[] = [];
     let oomBaseline = 0;
     if (this.opts.cgroups) {
-      const cg = this.opts.cgroups.create(spec.podUID, spec.container, spec.limits);
+      const cg = await this.opts.cgroups.create(spec.podUID, spec.container, spec.limits);
       cgroupFds = cg.procsFiles.map((f) => openSync(f, fsc.O_WRONLY));
       oomBaseline = this.opts.cgroups.oomKills(spec.podUID, spec.container);
     }
