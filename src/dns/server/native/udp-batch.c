@@ -101,6 +101,18 @@ static batch_socket *unwrap(napi_env env, napi_value v) {
   return (batch_socket *)p;
 }
 
+/* The one argument of localPort / stats / close: the handle (throws a TypeError otherwise). */
+static batch_socket *handle_argument(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "expected a udp-batch handle");
+    return NULL;
+  }
+  return unwrap(env, argv[0]);
+}
+
 static void release_if_done(batch_socket *s) {
   if (s->close_done && s->finalized) free(s);
 }
@@ -198,10 +210,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  batch_socket *s = argc ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = handle_argument(env, info);
   if (!s) return NULL;
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
@@ -414,10 +423,7 @@ static napi_value js_send_to(napi_env env, napi_callback_info info) {
 
 /* stats(handle) -> [batches, datagrams, answers dropped by a full send buffer or an error] */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  batch_socket *s = argc ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = handle_argument(env, info);
   if (!s) return NULL;
   napi_value arr, v;
   napi_create_array_with_length(env, 3, &arr);
@@ -430,10 +436,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  batch_socket *s = argc ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = handle_argument(env, info);
   if (s) shut(s, 0);
   return NULL;
 }
