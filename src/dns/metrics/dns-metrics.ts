@@ -123,33 +123,23 @@ export class DnsMetrics {
         if (s) for (const [k, v] of Object.entries(s)) this.inc({ outcome: k }, v);
       },
     });
-    new Counter({
-      name: 'skiff_dns_udp_batches_total',
-      help: 'Batched UDP transport: recvmmsg calls that returned datagrams (datagrams / batches = mean batch size).',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(options.udpBatch?.()?.[0] ?? 0);
-      },
-    });
-    new Counter({
-      name: 'skiff_dns_udp_batched_datagrams_total',
-      help: 'Batched UDP transport: datagrams received through recvmmsg.',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(options.udpBatch?.()?.[1] ?? 0);
-      },
-    });
-    new Counter({
-      name: 'skiff_dns_udp_send_dropped_total',
-      help: 'Batched UDP transport: answers the kernel refused (full send buffer, unreachable source).',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(options.udpBatch?.()?.[2] ?? 0);
-      },
-    });
+    // The batched transport's counters, in the order of its stats(): [batches, datagrams, send drops].
+    const udpBatchCounters: [name: string, help: string][] = [
+      ['skiff_dns_udp_batches_total', 'Batched UDP transport: recvmmsg calls that returned datagrams (datagrams / batches = mean batch size).'],
+      ['skiff_dns_udp_batched_datagrams_total', 'Batched UDP transport: datagrams received through recvmmsg.'],
+      ['skiff_dns_udp_send_dropped_total', 'Batched UDP transport: answers the kernel refused (full send buffer, unreachable source).'],
+    ];
+    for (const [index, [name, help]] of udpBatchCounters.entries()) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(options.udpBatch?.()?.[index] ?? 0);
+        },
+      });
+    }
     this.latency = new Histogram({
       name: 'skiff_dns_request_duration_seconds',
       help: `Time from packet receipt to response handed to the socket (sampled: 1 query in ${this.latencySampleEvery}).`,

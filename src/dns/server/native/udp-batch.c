@@ -32,6 +32,8 @@
 #include <uv.h>
 
 #define BATCH_MAX 256
+/* A slot holds at least a classic 512-byte DNS datagram plus the byte that flags an oversized one. */
+#define MIN_SLOT_BYTES 513
 #define META_STRIDE 12
 #define META_ADDRESS_BYTE 32
 /* Batches drained per readable event before yielding to the rest of the event loop. */
@@ -101,13 +103,15 @@ static batch_socket *unwrap(napi_env env, napi_value v) {
   return (batch_socket *)p;
 }
 
-/* The one argument of localPort / stats / close: the handle (throws a TypeError otherwise). */
-static batch_socket *handle_argument(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+/*
+ * Reads exactly `want` arguments into argv (want <= 6) and returns the handle in argv[0];
+ * throws a TypeError and returns NULL when an argument is missing or the first is no handle.
+ */
+static batch_socket *handle_arguments(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1) {
-    napi_throw_type_error(env, NULL, "expected a udp-batch handle");
+  if (argc < want) {
+    napi_throw_type_error(env, NULL, "udp-batch: missing arguments");
     return NULL;
   }
   return unwrap(env, argv[0]);
@@ -210,7 +214,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_local_port(napi_env env, napi_callback_info info) {
-  batch_socket *s = handle_argument(env, info);
+  napi_value argv[1];
+  batch_socket *s = handle_arguments(env, info, 1, argv);
   if (!s) return NULL;
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
@@ -337,10 +342,8 @@ static int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
 
 /* start(handle, inSlab: Buffer, meta: Int32Array, outSlab: Buffer, batch, onBatch(n)) */
 static napi_value js_start(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  batch_socket *s = argc == 6 ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = handle_arguments(env, info, 6, argv);
   if (!s) return NULL;
   if (s->started || s->closing) {
     napi_throw_error(env, NULL, "start: already started or closed");
@@ -353,7 +356,7 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   napi_typeof(env, argv[5], &cb_type);
   if (get_bytes(env, argv[1], &in, &in_len) || get_bytes(env, argv[2], &meta, &meta_len) || get_bytes(env, argv[3], &out, &out_len) ||
       napi_get_value_uint32(env, argv[4], &batch) != napi_ok || batch == 0 || batch > BATCH_MAX || cb_type != napi_function ||
-      meta_len < (size_t)batch * META_STRIDE * sizeof(int32_t) || in_len / batch < 513) {
+      meta_len < (size_t)batch * META_STRIDE * sizeof(int32_t) || in_len / batch < MIN_SLOT_BYTES) {
     napi_throw_type_error(env, NULL, "start(handle, inSlab, meta Int32Array, outSlab, batch 1..256, onBatch)");
     return NULL;
   }
@@ -390,10 +393,8 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
 
 /* sendTo(handle, packet: Buffer, address: string, port): one datagram; false when not sent. */
 static napi_value js_send_to(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  batch_socket *s = argc == 4 ? unwrap(env, argv[0]) : NULL;
+  batch_socket *s = handle_arguments(env, info, 4, argv);
   if (!s) return NULL;
   void *data;
   size_t len, host_len;
@@ -423,7 +424,8 @@ static napi_value js_send_to(napi_env env, napi_callback_info info) {
 
 /* stats(handle) -> [batches, datagrams, answers dropped by a full send buffer or an error] */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  batch_socket *s = handle_argument(env, info);
+  napi_value argv[1];
+  batch_socket *s = handle_arguments(env, info, 1, argv);
   if (!s) return NULL;
   napi_value arr, v;
   napi_create_array_with_length(env, 3, &arr);
@@ -436,7 +438,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  batch_socket *s = handle_argument(env, info);
+  napi_value argv[1];
+  batch_socket *s = handle_arguments(env, info, 1, argv);
   if (s) shut(s, 0);
   return NULL;
 }
