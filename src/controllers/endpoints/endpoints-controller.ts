@@ -18,11 +18,11 @@ import {
   podsSelectedBy,
   endpointHostname,
   endpointLabels,
+  enqueueServicesOnChanges,
   podHasAddress,
   resolveTargetPort,
   rvNewer,
   serviceSelector,
-  servicesSelectingPod,
 } from '../shared/endpoint-util.js';
 import { isPodReady, sameJson } from '../shared/pod-util.js';
 import { R } from '../shared/resources.js';
@@ -68,13 +68,7 @@ export class EndpointsController implements Controller {
   }
 
   async start(): Promise<void> {
-    const enqueueSvc = (s: Service) => this.worker.enqueue(objectKey(s.metadata));
-    this.services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });
-    const podChanged = (pod: Pod, old?: Pod) => {
-      for (const svc of servicesSelectingPod(this.services, pod)) this.worker.enqueue(objectKey(svc.metadata));
-      if (old && !sameJson(old.metadata.labels, pod.metadata.labels)) for (const svc of servicesSelectingPod(this.services, old)) this.worker.enqueue(objectKey(svc.metadata));
-    };
-    this.pods.addEventHandler({ onAdd: (p) => podChanged(p), onUpdate: (o, n) => podChanged(n, o), onDelete: (p) => podChanged(p) });
+    enqueueServicesOnChanges({ services: this.services, pods: this.pods, enqueue: (key) => this.worker.enqueue(key) });
     const epSeen = (e: Endpoints) => {
       const key = objectKey(e.metadata);
       const mine = this.written.get(key);

@@ -10,7 +10,6 @@
  * (and deleted) until the informer catches up, so a quick second sync neither duplicates nor
  * resurrects slices.
  */
-import { objectKey } from '../../api/meta.js';
 import { isNotFound } from '../../api/status-error.js';
 import type { Endpoint, EndpointSlice, EndpointSlicePort, Pod, Service } from '../../api/types.js';
 import type { SharedInformer } from '../../client/informer/shared-informer.js';
@@ -23,11 +22,11 @@ import {
   podsSelectedBy,
   endpointHostname,
   endpointLabels,
+  enqueueServicesOnChanges,
   podHasAddress,
   resolveTargetPort,
   rvNewer,
   serviceSelector,
-  servicesSelectingPod,
 } from '../shared/endpoint-util.js';
 import { isPodReady, sameJson } from '../shared/pod-util.js';
 import { R } from '../shared/resources.js';
@@ -98,16 +97,7 @@ export class EndpointSliceController implements Controller {
   }
 
   async start(): Promise<void> {
-    const enqueueSvc = (s: Service) => this.worker.enqueue(objectKey(s.metadata));
-    this.services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });
-    this.pods.addEventHandler({
-      onAdd: (p) => this.podChanged(p),
-      onUpdate: (o, n) => {
-        if (o.metadata.resourceVersion === n.metadata.resourceVersion) return;
-        this.podChanged(n, o);
-      },
-      onDelete: (p) => this.podChanged(p),
-    });
+    enqueueServicesOnChanges({ services: this.services, pods: this.pods, enqueue: (key) => this.worker.enqueue(key) });
     this.slices.addEventHandler({
       onAdd: (s) => this.sliceSeen(s),
       onUpdate: (_o, s) => this.sliceSeen(s),
@@ -124,13 +114,6 @@ export class EndpointSliceController implements Controller {
 
   async stop(): Promise<void> {
     await this.worker.stop();
-  }
-
-  private podChanged(pod: Pod, old?: Pod): void {
-    for (const svc of servicesSelectingPod(this.services, pod)) this.worker.enqueue(objectKey(svc.metadata));
-    if (old && !sameJson(old.metadata.labels, pod.metadata.labels)) {
-      for (const svc of servicesSelectingPod(this.services, old)) this.worker.enqueue(objectKey(svc.metadata));
-    }
   }
 
   private sliceSeen(s: EndpointSlice): void {

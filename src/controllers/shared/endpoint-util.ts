@@ -3,8 +3,10 @@
  * how a Service port's targetPort resolves on a given pod, and whether a pod belongs in the
  * endpoints at all.
  */
+import { objectKey } from '../../api/meta.js';
 import type { Pod, Service, ServicePort } from '../../api/types.js';
 import type { SharedInformer } from '../../client/informer/shared-informer.js';
+import { sameJson } from './pod-util.js';
 
 export const SERVICE_SELECTOR_INDEX = 'service-selector-pair';
 
@@ -49,6 +51,29 @@ export function servicesSelectingPod(services: SharedInformer<Service>, pod: Pod
     }
   }
   return [...seen];
+}
+
+/**
+ * Enqueues the key of every Service a change concerns: the Service itself (resyncs included,
+ * they are the controllers' repair path), and for a pod, each Service selecting it now and,
+ * after a label change, each that selected it before. A pod update that did not change the
+ * object (a resync) is skipped: the Services' own resync covers it.
+ */
+export function enqueueServicesOnChanges(opts: { services: SharedInformer<Service>; pods: SharedInformer<Pod>; enqueue: (key: string) => void }): void {
+  const { services, pods, enqueue } = opts;
+  const enqueueSvc = (s: Service) => enqueue(objectKey(s.metadata));
+  services.addEventHandler({ onAdd: enqueueSvc, onUpdate: (_o, n) => enqueueSvc(n), onDelete: enqueueSvc });
+  const podChanged = (pod: Pod, old?: Pod) => {
+    for (const svc of servicesSelectingPod(services, pod)) enqueueSvc(svc);
+    if (old && !sameJson(old.metadata.labels, pod.metadata.labels)) for (const svc of servicesSelectingPod(services, old)) enqueueSvc(svc);
+  };
+  pods.addEventHandler({
+    onAdd: (p) => podChanged(p),
+    onUpdate: (o, n) => {
+      if (o.metadata.resourceVersion !== n.metadata.resourceVersion) podChanged(n, o);
+    },
+    onDelete: (p) => podChanged(p),
+  });
 }
 
 export const POD_LABEL_INDEX = 'pod-label-pair';
