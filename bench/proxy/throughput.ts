@@ -1,8 +1,14 @@
 // Proxy throughput: wrk against nginx (4-byte answer) directly, through HAProxy (nbthread 1,
 // TCP mode), through the Skiff userspace proxy (1 and 2 workers), and through the nftables
 // and iptables modes (DNAT in a test netns). Keep-alive and new-connection-per-request.
-// Usage (root for the kernel modes): npx tsx bench/proxy/throughput.ts [seconds=2] [rounds=3] [--kernel-only] [--shared-client]
+// Usage (root for the kernel modes): npx tsx bench/proxy/throughput.ts [seconds=2] [rounds=3] [--kernel-only] [--shared-client] [--pin] [--skip-workers]
 //   USERSPACE_ONLY=1: only direct, HAProxy and the userspace rows.
+//   Every userspace run is paired with a HAProxy run right before or after it (the order
+//   alternates), and the ratio per pair is reported as median (min-max); one warm-up run per
+//   path and mode comes first.
+//   --pin: the proxy under test (HAProxy, or the Node process with all its threads and
+//   workers) on CPU 1, wrk and the loopback nginx on CPU 0, the same for every row.
+//   --skip-workers: leave out the 2-worker row (c2), which --pin squeezes onto one core.
 //   --kernel-only: only the netns rows (direct, nftables, iptables).
 //   --shared-client: the old kernel-mode layout (one client address for all rows, conntrack not
 //   flushed), to reproduce how one row's leftover state slows the next (see README).
@@ -17,11 +23,22 @@ import { NftablesBackend } from '../../src/proxy/nftables/nftables-backend.js';
 import { IptablesBackend } from '../../src/proxy/iptables/iptables-backend.js';
 import type { EndpointInfo, ServicePortState } from '../../src/proxy/types.js';
 import { conntrackCount, conntrackCounters, countersDelta, flushConntrack, tcpExtCounter, type ConntrackCounters } from './kernel-state.js';
+import { median, pairsMeeting, ratioSpread, referenceFirst } from './pair-stats.js';
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const KERNEL_ONLY = process.argv.includes('--kernel-only');
 const SHARED_CLIENT = process.argv.includes('--shared-client');
+const PIN = process.argv.includes('--pin');
+const SKIP_WORKERS = process.argv.includes('--skip-workers');
+/** --pin: the client side (wrk, the loopback nginx) and the proxy under test each get one core. */
+const CLIENT_CPU = '0';
+const PROXY_CPU = '1';
+/** Seconds of the untimed run per path and mode before the rounds (JIT, caches, listen queues). */
+const WARMUP_SECONDS = 1;
+/** The targets of issue 7 for the userspace rows, as ratios to HAProxy. */
+const TARGET_KEEPALIVE = 1.0;
+const TARGET_NEW_CONN = 0.8;
 const NS = `skt-px-tp-${process.pid}`;
 const NSC = `skt-px-tc-${process.pid}`;
 /** A second server namespace without any rules (so without conntrack): the cost of the hooks themselves. */
@@ -50,11 +67,16 @@ http {
 `;
 }
 
+/** The command line, under `taskset -c CPU` with --pin (taskset execs it: same pid, and threads and children inherit the mask). */
+function onCpu(cpu: string | undefined, cmd: string, args: string[]): [string, string[]] {
+  return PIN && cpu !== undefined ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
+}
+
 async function startNginx(listen: string, netns?: string): Promise<void> {
   const conf = join(dir, `nginx-${listen.replace(/[:.]/g, '_')}.conf`);
   writeFileSync(conf, nginxConf(listen));
   const args = ['-c', conf, '-p', dir];
-  const child = netns ? spawn('ip', ['netns', 'exec', netns, 'nginx', ...args], { stdio: 'ignore' }) : spawn('nginx', args, { stdio: 'ignore' });
+  const child = netns ? spawn('ip', ['netns', 'exec', netns, 'nginx', ...args], { stdio: 'ignore' }) : spawn(...onCpu(CLIENT_CPU, 'nginx', args), { stdio: 'ignore' });
   children.push(child);
   await waitPort(listen, netns);
 }
@@ -71,10 +93,10 @@ async function waitPort(hostPort: string, netns?: string): Promise<void> {
   }
 }
 
-async function wrk(url: string, close: boolean, netns?: string): Promise<Result> {
-  const args = ['-t1', '-c50', `-d${SECONDS}s`, '--latency', ...(close ? ['-H', 'Connection: close'] : []), url];
+async function wrk(url: string, close: boolean, netns?: string, seconds = SECONDS): Promise<Result> {
+  const args = ['-t1', '-c50', `-d${seconds}s`, '--latency', ...(close ? ['-H', 'Connection: close'] : []), url];
   const exec = netns ? execInNetns(realExec, netns) : realExec;
-  const r = await exec('wrk', args, { timeoutMs: (SECONDS + 20) * 1000 });
+  const r = await exec(...(netns ? (['wrk', args] as [string, string[]]) : onCpu(CLIENT_CPU, 'wrk', args)), { timeoutMs: (seconds + 20) * 1000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
   const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
@@ -85,7 +107,7 @@ async function wrk(url: string, close: boolean, netns?: string): Promise<Result>
 }
 
 function spawnReady(cmd: string, args: string[]): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(...onCpu(PROXY_CPU, cmd, args), { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${cmd} not ready`)), 20_000);
@@ -151,9 +173,11 @@ function cpuMs(pid: number): number {
   return total;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+/** Per-pair figures of a userspace row against the HAProxy run beside it. */
+interface PairLog {
+  ratio: { ka: number[]; nc: number[] };
+  /** This row's CPU per request divided by HAProxy's in the same pair. */
+  cpuRatio: { ka: number[]; nc: number[] };
 }
 
 async function main(): Promise<void> {
@@ -166,15 +190,17 @@ async function main(): Promise<void> {
     configs.push({ name: '(a) direct to nginx (loopback)', url: 'http://127.0.0.81:8080/' });
     const hcfg = join(dir, 'haproxy.cfg');
     writeFileSync(hcfg, `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\nfrontend f\n  bind 127.0.0.82:8080\n  default_backend b\nbackend b\n  server n 127.0.0.81:8080\n`);
-    const hap = spawn('haproxy', ['-f', hcfg, '-db'], { stdio: 'ignore' });
+    const hap = spawn(...onCpu(PROXY_CPU, 'haproxy', ['-f', hcfg, '-db']), { stdio: 'ignore' });
     children.push(hap);
     await waitPort('127.0.0.82:8080');
-    configs.push({ name: '(b) HAProxy 2.6, nbthread 1, TCP mode', url: 'http://127.0.0.82:8080/', pid: hap.pid });
+    const hapIndex = configs.push({ name: '(b) HAProxy 2.6, nbthread 1, TCP mode', url: 'http://127.0.0.82:8080/', pid: hap.pid }) - 1;
     const tsx = ['--import', 'tsx', fileURLToPath(new URL('./userspace-server.ts', import.meta.url))];
     const u1 = await spawnReady(process.execPath, [...tsx, '127.0.0.83', '8080', '127.0.0.81', '8080', '1', 'libuv']);
     configs.push({ name: '(c) Skiff userspace, 1 process', url: 'http://127.0.0.83:8080/', ref: [1, 'HAProxy'], pid: u1.pid });
-    const u2 = await spawnReady(process.execPath, [...tsx, '127.0.0.84', '8080', '127.0.0.81', '8080', '2', 'libuv']);
-    configs.push({ name: '(c2) Skiff userspace, 2 workers', url: 'http://127.0.0.84:8080/', ref: [1, 'HAProxy'], pid: u2.pid });
+    if (!SKIP_WORKERS) {
+      const u2 = await spawnReady(process.execPath, [...tsx, '127.0.0.84', '8080', '127.0.0.81', '8080', '2', 'libuv']);
+      configs.push({ name: `(c2) Skiff userspace, 2 workers${PIN ? ' (both on the proxy core)' : ''}`, url: 'http://127.0.0.84:8080/', ref: [1, 'HAProxy'], pid: u2.pid });
+    }
     // The net.Socket fallback path (what (c) was before the raw libuv path), for comparison.
     const un = await spawnReady(process.execPath, [...tsx, '127.0.0.85', '8080', '127.0.0.81', '8080', '1', 'net']);
     configs.push({ name: '(c3) Skiff userspace, net fallback, 1 process', url: 'http://127.0.0.85:8080/', ref: [1, 'HAProxy'], pid: un.pid });
@@ -237,36 +263,63 @@ async function main(): Promise<void> {
     } else {
       console.error(process.env.USERSPACE_ONLY ? 'USERSPACE_ONLY: kernel modes skipped' : 'not root: kernel modes skipped');
     }
-    const results: { ka: Result[]; nc: Result[]; cpuKa: number[]; cpuNc: number[] }[] = configs.map(() => ({ ka: [], nc: [], cpuKa: [], cpuNc: [] }));
+    const results: { ka: Result[]; nc: Result[]; cpuKa: number[]; cpuNc: number[]; useKa: number[]; useNc: number[] }[] = configs.map(() => ({ ka: [], nc: [], cpuKa: [], cpuNc: [], useKa: [], useNc: [] }));
+    const pairs = new Map<number, PairLog>();
     const kernelState = new Map<number, KernelRunState>();
+    const active = [...configs.entries()].filter(([, c]) => !KERNEL_ONLY || c.serverNetns);
+    // Warm-up, not recorded: the first seconds of a Node process run unoptimized code.
+    for (const [, c] of active) for (const close of [false, true]) await wrk(c.url, close, c.netns, WARMUP_SECONDS);
+    /** One timed run of row i; returns its req/s and the proxy's CPU µs per request. */
+    const runOnce = async (i: number, close: boolean): Promise<{ rps: number; us: number }> => {
+      const c = configs[i]!;
+      const server = c.serverNetns ? execInNetns(realExec, c.serverNetns) : undefined;
+      // Every kernel run starts from an empty conntrack table (the rows share the server netns).
+      if (server && !SHARED_CLIENT) await flushConntrack(server);
+      const before = server && close ? { ct: await conntrackCounters(server), syn: await tcpExtCounter(execInNetns(realExec, c.netns), 'TCPSynRetrans') } : undefined;
+      const c0 = c.pid ? cpuMs(c.pid) : 0;
+      const r = await wrk(c.url, close, c.netns);
+      if (server && before) {
+        const st = kernelState.get(i) ?? { maxEntries: 0, counters: { drop: 0, insertFailed: 0, earlyDrop: 0, clashResolve: 0 }, synRetrans: 0 };
+        const d = countersDelta(await conntrackCounters(server), before.ct);
+        st.maxEntries = Math.max(st.maxEntries, await conntrackCount(server));
+        st.counters = { drop: st.counters.drop + d.drop, insertFailed: st.counters.insertFailed + d.insertFailed, earlyDrop: st.counters.earlyDrop + d.earlyDrop, clashResolve: st.counters.clashResolve + d.clashResolve };
+        st.synRetrans += (await tcpExtCounter(execInNetns(realExec, c.netns), 'TCPSynRetrans')) - before.syn;
+        kernelState.set(i, st);
+      }
+      // CPU µs the proxy spent per request: robust to the machine's load, unlike req/s.
+      const spent = c.pid ? cpuMs(c.pid) - c0 : NaN;
+      const us = (spent * 1000) / (r.rps * SECONDS);
+      (close ? results[i]!.nc : results[i]!.ka).push(r);
+      (close ? results[i]!.cpuNc : results[i]!.cpuKa).push(us);
+      // Share of one core the proxy used: near 1 means the proxy was the bottleneck.
+      (close ? results[i]!.useNc : results[i]!.useKa).push(spent / (SECONDS * 1000));
+      return { rps: r.rps, us };
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, c] of configs.entries()) {
-        if (KERNEL_ONLY && !c.serverNetns) continue;
+      for (const [i, c] of active) {
+        // HAProxy runs inside the userspace rows' pairs (below), not on its own.
+        if (i === hapIndex) continue;
         for (const close of [false, true]) {
-          const server = c.serverNetns ? execInNetns(realExec, c.serverNetns) : undefined;
-          // Every kernel run starts from an empty conntrack table (the rows share the server netns).
-          if (server && !SHARED_CLIENT) await flushConntrack(server);
-          const before = server && close ? { ct: await conntrackCounters(server), syn: await tcpExtCounter(execInNetns(realExec, c.netns), 'TCPSynRetrans') } : undefined;
-          const c0 = c.pid ? cpuMs(c.pid) : 0;
-          const r = await wrk(c.url, close, c.netns);
-          if (server && before) {
-            const st = kernelState.get(i) ?? { maxEntries: 0, counters: { drop: 0, insertFailed: 0, earlyDrop: 0, clashResolve: 0 }, synRetrans: 0 };
-            const d = countersDelta(await conntrackCounters(server), before.ct);
-            st.maxEntries = Math.max(st.maxEntries, await conntrackCount(server));
-            st.counters = { drop: st.counters.drop + d.drop, insertFailed: st.counters.insertFailed + d.insertFailed, earlyDrop: st.counters.earlyDrop + d.earlyDrop, clashResolve: st.counters.clashResolve + d.clashResolve };
-            st.synRetrans += (await tcpExtCounter(execInNetns(realExec, c.netns), 'TCPSynRetrans')) - before.syn;
-            kernelState.set(i, st);
+          if (c.ref?.[0] !== hapIndex) {
+            await runOnce(i, close);
+            continue;
           }
-          // CPU µs the proxy spent per request: robust to the machine's load, unlike req/s.
-          const us = c.pid ? ((cpuMs(c.pid) - c0) * 1000) / (r.rps * SECONDS) : NaN;
-          (close ? results[i]!.nc : results[i]!.ka).push(r);
-          (close ? results[i]!.cpuNc : results[i]!.cpuKa).push(us);
+          const hapFirst = referenceFirst(round, i);
+          const first = await runOnce(hapFirst ? hapIndex : i, close);
+          const second = await runOnce(hapFirst ? i : hapIndex, close);
+          const [ours, ref] = hapFirst ? [second, first] : [first, second];
+          const log = pairs.get(i) ?? { ratio: { ka: [], nc: [] }, cpuRatio: { ka: [], nc: [] } };
+          const key = close ? 'nc' : 'ka';
+          log.ratio[key].push(ours.rps / ref.rps);
+          log.cpuRatio[key].push(ours.us / ref.us);
+          pairs.set(i, log);
         }
       }
     }
     const med = (rs: Result[]): Result => ({ rps: median(rs.map((r) => r.rps)), p99ms: median(rs.map((r) => r.p99ms)), errors: rs.reduce((n, r) => n + r.errors, 0) });
     const f = (r: Result) => `${Math.round(r.rps).toLocaleString('en-US')} (p99 ${r.p99ms.toFixed(1)} ms${r.errors ? `, ${r.errors} errors` : ''})`;
-    console.log(`\nwrk -t1 -c50 -d${SECONDS}s x ${ROUNDS} interleaved rounds (medians), nginx returning 4 bytes;`);
+    console.log(`\nwrk -t1 -c50 -d${SECONDS}s x ${ROUNDS} interleaved rounds (medians; each userspace run paired with a HAProxy run beside it), ${WARMUP_SECONDS} s warm-up per path and mode, nginx returning 4 bytes;`);
+    console.log(PIN ? `placement (--pin): wrk and the loopback nginx on CPU ${CLIENT_CPU}, the proxy under test (every thread and worker) on CPU ${PROXY_CPU}` : 'placement: none (every process may run on both cores)');
     console.log(`load average before ${load0.map((x) => x.toFixed(1)).join(' ')}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores, shared)`);
     console.log('| path | keep-alive req/s | new connection per request req/s | ratio keep-alive / new conn | proxy CPU µs/request keep-alive / new conn |');
     console.log('|---|---|---|---|---|');
@@ -299,6 +352,18 @@ async function main(): Promise<void> {
         const ref = configs[i]!.ref;
         const ratios = ref ? `${perRound(i, ref[0], 'ka')} / ${perRound(i, ref[0], 'nc')}` : 'reference';
         console.log(`| ${configs[i]!.name} | ${ratios} | ${st.maxEntries.toLocaleString('en-US')} | ${k.drop} / ${k.insertFailed} / ${k.earlyDrop} / ${k.clashResolve} | ${st.synRetrans.toLocaleString('en-US')} |`);
+      }
+    }
+    if (pairs.size) {
+      const use = (xs: number[]) => median(xs).toFixed(2);
+      const hap = results[hapIndex]!;
+      console.log(`\nuserspace rows against the HAProxy run in the same pair (${ROUNDS} pairs per mode); targets >= ${TARGET_KEEPALIVE.toFixed(1)}x keep-alive, >= ${TARGET_NEW_CONN.toFixed(1)}x new connection`);
+      console.log('| path | keep-alive req/s ratio: median (min-max) | pairs meeting | new conn req/s ratio: median (min-max) | pairs meeting | CPU per request ÷ HAProxy\'s, keep-alive / new conn: median (min-max) | proxy core use keep-alive / new conn (median) |');
+      console.log('|---|---|---|---|---|---|---|');
+      console.log(`| ${configs[hapIndex]!.name} | reference | | reference | | reference | ${use(hap.useKa)} / ${use(hap.useNc)} |`);
+      for (const [i, log] of pairs) {
+        const r = results[i]!;
+        console.log(`| ${configs[i]!.name} | ${ratioSpread(log.ratio.ka)} | ${pairsMeeting(log.ratio.ka, TARGET_KEEPALIVE)} | ${ratioSpread(log.ratio.nc)} | ${pairsMeeting(log.ratio.nc, TARGET_NEW_CONN)} | ${ratioSpread(log.cpuRatio.ka)} / ${ratioSpread(log.cpuRatio.nc)} | ${use(r.useKa)} / ${use(r.useNc)} |`);
       }
     }
   } finally {

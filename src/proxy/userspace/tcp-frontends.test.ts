@@ -173,6 +173,34 @@ for (const engine of ENGINES) {
     assert.equal(closed, 'closed', 'the connection is closed once both sides have ended');
   });
 
+  test(`${engine}: request/response exchanges whose sizes repeat and change arrive exact`, { timeout: 10_000 }, async (t) => {
+    // The libuv path reuses the view it last wrote from a read buffer when the next read has
+    // the same length: a repeated size must reuse it, a changed one must not, in both directions.
+    const port = await server(t, '127.79.6.1', (s) => s.on('data', (d: Buffer) => s.write(d)));
+    const { host, port: fport } = await frontend(t, engine, [endpoint('127.79.6.1', port)]);
+    const c = await dial(host, fport);
+    t.after(() => c.destroy());
+    const sizes = [5, 5, 300, 5, 16384, 1, 1, 300, 70_000, 5];
+    for (const [k, size] of sizes.entries()) {
+      const msg = Buffer.alloc(size);
+      for (let j = 0; j < size; j++) msg[j] = (k * 53 + j * 7) & 0xff;
+      const echoed = await new Promise<Buffer>((resolve) => {
+        const parts: Buffer[] = [];
+        let got = 0;
+        const onData = (d: Buffer): void => {
+          parts.push(d);
+          got += d.length;
+          if (got < size) return;
+          c.off('data', onData);
+          resolve(Buffer.concat(parts));
+        };
+        c.on('data', onData);
+        c.write(msg);
+      });
+      assert.ok(echoed.equals(msg), `exchange ${k} (${size} bytes) came back as sent`);
+    }
+  });
+
   test(`${engine}: a failed connect moves to the next endpoint; none left or none at all resets`, async (t) => {
     const live = await server(t, '127.79.3.2', (s) => s.end('live'));
     // 127.79.3.1 and 127.79.3.3 have nothing listening on `live`'s port: connects are refused.
